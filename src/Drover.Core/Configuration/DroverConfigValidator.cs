@@ -1,0 +1,118 @@
+using Drover.Core.Balancing;
+using Drover.Core.Net;
+using Drover.Core.Routing;
+
+namespace Drover.Core.Configuration;
+
+/// <summary>
+/// Checks what a single key cannot tell: references between listeners and pools, duplicates, and
+/// binds that clash. Each problem names its key path. Whether a port is free is the host's check.
+/// </summary>
+public static class DroverConfigValidator
+{
+    public static IReadOnlyList<ConfigError> Validate(DroverConfig config)
+    {
+        var errors = new List<ConfigError>();
+        var pools = new HashSet<string>(config.Pools.Select(p => p.Name), StringComparer.Ordinal);
+
+        foreach (var pool in config.Pools) ValidatePool(pool, errors);
+        foreach (var listener in config.Listeners) ValidateListener(listener, pools, errors);
+        ValidateBinds(config, errors);
+        return errors;
+    }
+
+    public static void ThrowIfInvalid(DroverConfig config)
+    {
+        var errors = Validate(config);
+        if (errors.Count > 0) throw new ConfigException(errors);
+    }
+
+    private static void ValidatePool(PoolConfig pool, List<ConfigError> errors)
+    {
+        if (pool.Backends.Count == 0)
+            errors.Add(new ConfigError($"{pool.Path}.backends", "the pool has no backends"));
+
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < pool.Backends.Count; i++)
+        {
+            var backend = pool.Backends[i];
+            var path = $"{pool.Path}.backends[{i}]";
+            if (!ids.Add(backend.Id))
+                errors.Add(new ConfigError($"{path}.id", $"duplicate backend id '{backend.Id}' in pool '{pool.Name}'"));
+            if (backend.Address.IsAnyAddress)
+                errors.Add(new ConfigError($"{path}.address", $"'{backend.Address}' is a wildcard, not an address to connect to"));
+        }
+
+        if (pool.Balance != BalanceMode.ConsistentHash && pool.HashKey != HashKey.ClientIp)
+            errors.Add(new ConfigError($"{pool.Path}.hash-key", $"hash-key is only used with balance = consistent-hash (balance is {pool.Balance.ToConfigName()})"));
+    }
+
+    private static void ValidateListener(ListenerConfig listener, HashSet<string> pools, List<ConfigError> errors)
+    {
+        var path = listener.Path;
+        void CheckPool(string keyPath, string? pool)
+        {
+            if (pool is not null && !pools.Contains(pool))
+                errors.Add(new ConfigError(keyPath, $"unknown pool '{pool}' (defined pools: {(pools.Count == 0 ? "none" : string.Join(", ", pools.Order()))})"));
+        }
+
+        if (listener.Mode == ListenerMode.Http)
+        {
+            if (listener.Routes.Count == 0)
+                errors.Add(new ConfigError($"{path}.routes", "an http listener needs at least one route"));
+            if (listener.SniRoutes.Count > 0)
+                errors.Add(new ConfigError($"{path}.sni-routes", "sni-routes apply to tcp listeners only (TLS pass-through)"));
+            if (listener.Pool is not null)
+                errors.Add(new ConfigError($"{path}.pool", "an http listener routes by its routes list; give the pool in a route instead"));
+            for (var i = 0; i < listener.Routes.Count; i++)
+            {
+                var route = listener.Routes[i];
+                var routePath = $"{path}.routes[{i}]";
+                CheckPool($"{routePath}.pool", route.Pool);
+                if (!HostPattern.TryParse(route.Host, out _, out var hostError))
+                    errors.Add(new ConfigError($"{routePath}.host", hostError));
+                if (!route.PathPrefix.StartsWith('/'))
+                    errors.Add(new ConfigError($"{routePath}.path-prefix", $"'{route.PathPrefix}' must start with '/'"));
+            }
+        }
+        else
+        {
+            if (listener.Routes.Count > 0)
+                errors.Add(new ConfigError($"{path}.routes", "routes apply to http listeners; a tcp listener takes pool and sni-routes"));
+            if (listener.Pool is null && listener.SniRoutes.Count == 0)
+                errors.Add(new ConfigError($"{path}.pool", "a tcp listener needs a pool (or sni-routes)"));
+            CheckPool($"{path}.pool", listener.Pool);
+            var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+            foreach (var route in listener.SniRoutes)
+            {
+                var routePath = $"{path}.sni-routes.\"{route.ServerName}\"";
+                CheckPool(routePath, route.Pool);
+                if (!HostPattern.TryParse(route.ServerName, out var pattern, out var error))
+                    errors.Add(new ConfigError(routePath, error));
+                else if (pattern.Kind == HostPatternKind.Any)
+                    errors.Add(new ConfigError(routePath, "'*' is not a server name; the listener's pool is the fallback for unmatched names"));
+                else if (!names.Add(pattern.Text))
+                    errors.Add(new ConfigError(routePath, $"server name '{pattern.Text}' is listed twice"));
+            }
+            if (listener.InspectDelay <= TimeSpan.Zero && listener.SniRoutes.Count > 0)
+                errors.Add(new ConfigError($"{path}.inspect-delay", "must be greater than zero"));
+        }
+    }
+
+    private static void ValidateBinds(DroverConfig config, List<ConfigError> errors)
+    {
+        var binds = new List<(string Path, HostPort Bind)>();
+        foreach (var listener in config.Listeners) binds.Add(($"{listener.Path}.bind", listener.Bind));
+        foreach (var (id, bind) in config.Demo.Instances()) binds.Add(($"drover.demo (backend {id})", bind));
+
+        for (var i = 0; i < binds.Count; i++)
+        for (var j = 0; j < i; j++)
+        {
+            var (a, b) = (binds[j].Bind, binds[i].Bind);
+            var overlap = a.Port == b.Port && a.Port != 0 &&
+                          (a.IsAnyAddress || b.IsAnyAddress || string.Equals(a.Host, b.Host, StringComparison.OrdinalIgnoreCase));
+            if (overlap)
+                errors.Add(new ConfigError(binds[i].Path, $"{b} clashes with {binds[j].Path} ({a})"));
+        }
+    }
+}

@@ -1,0 +1,71 @@
+using System.Diagnostics;
+using System.Net;
+using Drover.Core.Configuration;
+using Drover.Core.Net;
+
+namespace Drover.Core.Pools;
+
+/// <summary>
+/// One backend of one pool: its identity plus the live counters the balancers read. The object
+/// outlives snapshots (the pool actor reuses it), so counters survive health and weight changes.
+/// Counters are updated by the data path with <see cref="Interlocked"/>; nothing here locks.
+/// </summary>
+public sealed class Backend
+{
+    private long _active;
+    private long _requests;
+    private long _failures;
+    private long _latencyEwmaTicks;
+
+    public Backend(string pool, BackendConfig config)
+    {
+        Pool = pool;
+        Id = config.Id;
+        Address = config.Address;
+        ConfiguredWeight = config.Weight;
+        EndPoint = config.Address.ToEndPoint();
+        DestinationPrefix = $"http://{config.Address.Authority}/";
+    }
+
+    public string Pool { get; }
+    public string Id { get; }
+    public HostPort Address { get; }
+    public int ConfiguredWeight { get; }
+    public EndPoint EndPoint { get; }
+
+    /// <summary>The URI prefix the HTTP forwarder sends to, computed once.</summary>
+    public string DestinationPrefix { get; }
+
+    /// <summary>Requests in flight (HTTP) plus proxied connections open (TCP).</summary>
+    public long Active => Volatile.Read(ref _active);
+    public long Requests => Volatile.Read(ref _requests);
+    public long Failures => Volatile.Read(ref _failures);
+
+    /// <summary>Exponentially weighted moving average of response (or connect) time, in Stopwatch ticks; 0 = no sample yet.</summary>
+    public long LatencyEwmaTicks => Volatile.Read(ref _latencyEwmaTicks);
+
+    public void OnStart()
+    {
+        Interlocked.Increment(ref _active);
+        Interlocked.Increment(ref _requests);
+    }
+
+    public void OnEnd() => Interlocked.Decrement(ref _active);
+
+    public void OnFailure() => Interlocked.Increment(ref _failures);
+
+    /// <summary>
+    /// Folds one latency sample into the EWMA (weight 1/8). A lost update under a race only drops
+    /// one sample, which an average tolerates; a CAS loop here would cost more than it saves.
+    /// </summary>
+    public void RecordLatency(long elapsedTicks)
+    {
+        if (elapsedTicks <= 0) elapsedTicks = 1;
+        var old = Volatile.Read(ref _latencyEwmaTicks);
+        Volatile.Write(ref _latencyEwmaTicks, old == 0 ? elapsedTicks : old + ((elapsedTicks - old) >> 3));
+    }
+
+    public TimeSpan LatencyEwma => Stopwatch.GetElapsedTime(0, LatencyEwmaTicks);
+
+    public override string ToString() => $"{Pool}/{Id} ({Address})";
+}

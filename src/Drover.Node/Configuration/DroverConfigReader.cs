@@ -1,0 +1,197 @@
+using Akka.Configuration;
+using Drover.Core.Balancing;
+using Drover.Core.Configuration;
+using Drover.Core.Net;
+
+namespace Drover.Node.Configuration;
+
+/// <summary>
+/// Reads the <c>drover { ... }</c> section of the merged HOCON into a <see cref="DroverConfig"/> and
+/// validates it. Every problem (syntax of a value or a cross-reference) is collected and thrown
+/// together in one <see cref="ConfigException"/>, each naming its key path.
+/// </summary>
+public static class DroverConfigReader
+{
+    private static readonly string[] RootKeys = ["listeners", "pools", "demo"];
+    private static readonly string[] ListenerKeys = ["mode", "bind", "routes", "pool", "sni-routes", "inspect-delay"];
+    private static readonly string[] RouteKeys = ["host", "path-prefix", "pool", "header", "methods"];
+    private static readonly string[] HeaderKeys = ["name", "value"];
+    private static readonly string[] PoolKeys = ["balance", "hash-key", "backends", "timeouts"];
+    private static readonly string[] BackendKeys = ["id", "address", "weight"];
+    private static readonly string[] TimeoutKeys = ["connect", "response", "idle"];
+    private static readonly string[] DemoKeys = ["backends", "first-port", "host"];
+
+    public static DroverConfig Read(Config config)
+    {
+        var errors = new List<ConfigError>();
+        var root = new HoconNode(config.HasPath("drover") ? config.GetValue("drover") : null, "drover", errors);
+        if (!root.Exists)
+            throw new ConfigException("drover", "the configuration has no drover { ... } section");
+        root.RejectUnknownKeys(RootKeys);
+
+        var pools = new List<PoolConfig>();
+        var poolsNode = root.Child("pools");
+        foreach (var name in poolsNode.Keys())
+        {
+            if (!IsIdentifier(name)) poolsNode.Child(name).Error("a pool name may contain only letters, digits, '-', '_' and '.'");
+            else if (ReadPool(name, poolsNode.Child(name)) is { } pool) pools.Add(pool);
+        }
+
+        var listeners = new List<ListenerConfig>();
+        var listenersNode = root.Child("listeners");
+        foreach (var name in listenersNode.Keys())
+        {
+            if (!IsIdentifier(name)) listenersNode.Child(name).Error("a listener name may contain only letters, digits, '-', '_' and '.'");
+            else if (ReadListener(name, listenersNode.Child(name)) is { } listener) listeners.Add(listener);
+        }
+
+        var demo = ReadDemo(root.Child("demo"));
+        var result = new DroverConfig(listeners, pools, demo);
+
+        // Cross-reference checks only make sense on values that parsed.
+        if (errors.Count == 0) errors.AddRange(DroverConfigValidator.Validate(result));
+        if (errors.Count > 0) throw new ConfigException(errors);
+        return result;
+    }
+
+    private static PoolConfig? ReadPool(string name, HoconNode node)
+    {
+        if (!node.IsObject)
+        {
+            node.Error("a pool must be an object { balance = ..., backends = [...] }");
+            return null;
+        }
+        node.RejectUnknownKeys(PoolKeys);
+
+        var balanceText = node.String("balance", "round-robin")!;
+        if (!BalanceModes.TryParse(balanceText, out var balance))
+            node.Error("balance", $"unknown balance mode '{balanceText}' (expected {BalanceModes.AllNames})");
+
+        var hashKey = HashKey.ClientIp;
+        if (node.String("hash-key") is { } hashText && !HashKey.TryParse(hashText, out hashKey, out var hashError))
+            node.Error("hash-key", hashError);
+
+        var backends = new List<BackendConfig>();
+        if (!node.Child("backends").Exists) node.Error("backends", "is required: a list of { id, address, weight }");
+        foreach (var b in node.ObjectList("backends"))
+        {
+            b.RejectUnknownKeys(BackendKeys);
+            var id = b.RequiredString("id");
+            if (id is not null && !IsIdentifier(id))
+                b.Error("id", $"'{id}' may contain only letters, digits, '-', '_' and '.'");
+            var address = ReadHostPort(b, "address");
+            var weight = b.Int("weight", 1, 0, BackendConfig.MaxWeight);
+            if (id is not null && address is not null) backends.Add(new BackendConfig(id, address.Value, weight));
+        }
+
+        var timeouts = TimeoutsConfig.Default;
+        var t = node.Child("timeouts");
+        if (t.Exists)
+        {
+            t.RejectUnknownKeys(TimeoutKeys);
+            timeouts = new TimeoutsConfig(
+                Positive(t, "connect", TimeoutsConfig.Default.Connect),
+                Positive(t, "response", TimeoutsConfig.Default.Response),
+                Positive(t, "idle", TimeoutsConfig.Default.Idle));
+        }
+
+        return new PoolConfig(name, balance, hashKey, backends, timeouts);
+    }
+
+    private static ListenerConfig? ReadListener(string name, HoconNode node)
+    {
+        if (!node.IsObject)
+        {
+            node.Error("a listener must be an object { mode = ..., bind = ... }");
+            return null;
+        }
+        node.RejectUnknownKeys(ListenerKeys);
+
+        var modeText = node.RequiredString("mode");
+        var mode = ListenerMode.Http;
+        if (modeText is not null)
+        {
+            if (modeText.Equals("http", StringComparison.OrdinalIgnoreCase)) mode = ListenerMode.Http;
+            else if (modeText.Equals("tcp", StringComparison.OrdinalIgnoreCase)) mode = ListenerMode.Tcp;
+            else node.Error("mode", $"unknown mode '{modeText}' (expected http | tcp)");
+        }
+
+        var bind = ReadHostPort(node, "bind", allowPortZero: true);
+        if (bind is { } b && !b.IsAnyAddress && !b.IsIpLiteral && !b.Host.Equals("localhost", StringComparison.OrdinalIgnoreCase))
+            node.Error("bind", $"'{b.Host}' must be an IP address, localhost or * (a listener binds to a local address)");
+
+        var routes = new List<RouteConfig>();
+        foreach (var r in node.ObjectList("routes"))
+        {
+            r.RejectUnknownKeys(RouteKeys);
+            var pool = r.RequiredString("pool");
+            var host = r.String("host", "*")!.Trim();
+            var prefix = r.String("path-prefix", "/")!.Trim();
+            string? headerName = null, headerValue = null;
+            var header = r.Child("header");
+            if (header.Exists)
+            {
+                header.RejectUnknownKeys(HeaderKeys);
+                headerName = header.RequiredString("name");
+                headerValue = header.String("value");
+            }
+            var methods = r.StringList("methods").Select(m => m.Trim().ToUpperInvariant()).ToList();
+            foreach (var m in methods)
+                if (m.Length == 0 || !m.All(char.IsAsciiLetterUpper))
+                    r.Error("methods", $"'{m}' is not an HTTP method");
+            if (pool is not null) routes.Add(new RouteConfig(host, prefix, pool, headerName, headerValue, methods));
+        }
+
+        var sniRoutes = new List<SniRouteConfig>();
+        var sni = node.Child("sni-routes");
+        foreach (var serverName in sni.Keys())
+        {
+            var pool = sni.String(serverName);
+            if (string.IsNullOrWhiteSpace(pool)) sni.Child(serverName).Error("must name a pool");
+            else sniRoutes.Add(new SniRouteConfig(serverName, pool.Trim()));
+        }
+
+        var inspectDelay = node.Duration("inspect-delay", ListenerConfig.DefaultInspectDelay);
+        var poolName = node.String("pool")?.Trim();
+        if (bind is null || modeText is null) return null;
+        return new ListenerConfig(name, mode, bind.Value, routes, poolName, sniRoutes, inspectDelay);
+    }
+
+    private static DemoConfig ReadDemo(HoconNode node)
+    {
+        if (!node.Exists) return DemoConfig.None;
+        node.RejectUnknownKeys(DemoKeys);
+        var count = node.Int("backends", 0, 0, 64);
+        var firstPort = node.Int("first-port", 9001, 1, 65535);
+        var host = node.String("host", "127.0.0.1")!.Trim();
+        if (count > 0 && firstPort + count - 1 > 65535)
+            node.Error("first-port", $"{firstPort} + {count} backends runs past port 65535");
+        return new DemoConfig(count, firstPort, host);
+    }
+
+    private static HostPort? ReadHostPort(HoconNode node, string key, bool allowPortZero = false)
+    {
+        var text = node.RequiredString(key);
+        if (text is null) return null;
+        if (!HostPort.TryParse(text, out var hostPort, out var error, allowPortZero))
+        {
+            node.Error(key, error);
+            return null;
+        }
+        return hostPort;
+    }
+
+    private static TimeSpan Positive(HoconNode node, string key, TimeSpan fallback)
+    {
+        var value = node.Duration(key, fallback);
+        if (value <= TimeSpan.Zero)
+        {
+            node.Error(key, "must be greater than zero");
+            return fallback;
+        }
+        return value;
+    }
+
+    private static bool IsIdentifier(string id) =>
+        id.Length > 0 && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');
+}

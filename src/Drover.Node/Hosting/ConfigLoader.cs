@@ -1,0 +1,99 @@
+using System.Collections;
+using Akka.Configuration;
+using Akka.Hosting.Configuration;
+using Drover.Core.Configuration;
+using Drover.Node.Configuration;
+using Microsoft.Extensions.Configuration;
+
+namespace Drover.Node.Hosting;
+
+/// <summary>
+/// Loads the node's HOCON: the file (given with <c>--config</c>, else <c>./akka.hocon</c>, else the
+/// copy beside the executable), overridden by <c>CLUSTER_IP/PORT/SEEDS/ROLES</c>, overridden in turn
+/// by <c>AKKA__...</c> and <c>DROVER__...</c> variables (Akka.Hosting's convention: <c>__</c> between
+/// keys, <c>_</c> for <c>-</c>; e.g. <c>DROVER__LISTENERS__WEB__BIND=0.0.0.0:80</c>).
+/// </summary>
+public static class ConfigLoader
+{
+    public const string DefaultFileName = "akka.hocon";
+
+    public static NodeConfiguration Load(string? path, IDictionary? environment = null)
+    {
+        path ??= FindDefaultFile() ?? throw new ConfigException("--config",
+            $"no {DefaultFileName} in the current directory or beside the executable; pass --config FILE");
+        if (!File.Exists(path)) throw new ConfigException("--config", $"file '{path}' does not exist");
+
+        Config file;
+        try
+        {
+            file = ConfigurationFactory.ParseString(File.ReadAllText(path));
+        }
+        catch (Exception ex)
+        {
+            throw new ConfigException(path, $"HOCON syntax error: {ex.Message}");
+        }
+        return FromHocon(file, Path.GetFullPath(path), environment ?? Environment.GetEnvironmentVariables());
+    }
+
+    public static NodeConfiguration FromHocon(Config file, string source, IDictionary? environment = null)
+    {
+        var merged = file;
+        if (environment is not null)
+            merged = EnvironmentOverrides(environment).WithFallback(ClusterOverrides(environment).WithFallback(file));
+        return new NodeConfiguration(merged, DroverConfigReader.Read(merged), source);
+    }
+
+    public static string? FindDefaultFile()
+    {
+        foreach (var candidate in new[] { Path.Combine(Directory.GetCurrentDirectory(), DefaultFileName), Path.Combine(AppContext.BaseDirectory, DefaultFileName) })
+            if (File.Exists(candidate)) return candidate;
+        return null;
+    }
+
+    private static Config EnvironmentOverrides(IDictionary environment)
+    {
+        var values = new Dictionary<string, string?>();
+        foreach (DictionaryEntry entry in environment)
+        {
+            var key = entry.Key.ToString()!;
+            if (key.StartsWith("AKKA__", StringComparison.OrdinalIgnoreCase) || key.StartsWith("DROVER__", StringComparison.OrdinalIgnoreCase))
+                values[key.Replace("__", ":")] = entry.Value?.ToString();
+        }
+        if (values.Count == 0) return Config.Empty;
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
+        var result = Config.Empty;
+        foreach (var section in new[] { "akka", "drover" })
+        {
+            var s = configuration.GetSection(section);
+            if (s.Exists()) result = s.ToHocon().WithFallback(result);
+        }
+        return result;
+    }
+
+    private static Config ClusterOverrides(IDictionary environment)
+    {
+        string? Get(string name) => environment[name]?.ToString() is { Length: > 0 } v ? v.Trim() : null;
+        var lines = new List<string>();
+        if (Get("CLUSTER_IP") is { } ip)
+            lines.Add($"akka.remote.dot-netty.tcp.hostname = \"{ip}\"");
+        if (Get("CLUSTER_PORT") is { } port)
+        {
+            if (!int.TryParse(port, out var p) || p is < 0 or > 65535)
+                throw new ConfigException("CLUSTER_PORT", $"'{port}' is not a port number");
+            lines.Add($"akka.remote.dot-netty.tcp.port = {p}");
+        }
+        if (Get("CLUSTER_SEEDS") is { } seeds)
+        {
+            var list = seeds.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Select(s => s.Contains("://") ? s : $"akka.tcp://drover@{s}")
+                .Select(s => $"\"{s}\"");
+            lines.Add($"akka.cluster.seed-nodes = [{string.Join(", ", list)}]");
+        }
+        if (Get("CLUSTER_ROLES") is { } roles)
+        {
+            var list = roles.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(r => $"\"{r}\"");
+            lines.Add($"akka.cluster.roles = [{string.Join(", ", list)}]");
+        }
+        return lines.Count == 0 ? Config.Empty : ConfigurationFactory.ParseString(string.Join("\n", lines));
+    }
+}

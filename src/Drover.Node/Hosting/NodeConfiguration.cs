@@ -1,0 +1,11 @@
+using Akka.Configuration;
+using Drover.Core.Configuration;
+
+namespace Drover.Node.Hosting;
+
+/// <summary>The merged HOCON (file, then environment overrides) and the validated drover section read from it.</summary>
+public sealed record NodeConfiguration(Config Hocon, DroverConfig Drover, string Source)
+{
+    /// <summary>How long shutdown waits for requests and connections in flight.</summary>
+    public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(10);
+}

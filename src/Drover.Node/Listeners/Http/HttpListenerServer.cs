@@ -1,0 +1,91 @@
+using System.Net;
+using Drover.Core.Configuration;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace Drover.Node.Listeners.Http;
+
+/// <summary>
+/// An L7 listener: its own Kestrel server (HTTP/1.1 and h2c on one port) whose only middleware is
+/// the <see cref="HttpProxyHandler"/>. One server per listener lets listeners bind, drain and
+/// unbind independently of each other.
+/// </summary>
+public sealed class HttpListenerServer(ListenerConfig config, Func<IHttpForwarder, HttpProxyHandler> handlerFactory, ILoggerFactory loggerFactory)
+    : IListenerServer
+{
+    private WebApplication? _app;
+    private int _inFlight;
+
+    public int InFlight => Volatile.Read(ref _inFlight);
+
+    public async Task<EndPoint> StartAsync(CancellationToken cancellationToken)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = "Production" });
+        builder.Configuration.Sources.Clear(); // this server is configured by drover { }, not ASPNETCORE_* variables
+        builder.Services.Replace(ServiceDescriptor.Singleton(loggerFactory));
+        builder.Services.AddHttpForwarder();
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.AllowAlternateSchemes = true; // h2c requests carry :scheme http on a connection Kestrel sees as "h2"
+            kestrel.Limits.MaxRequestBodySize = null; // bodies stream through; the backend decides what is too big
+            kestrel.Listen((IPEndPoint)ResolveBind(config), listen =>
+            {
+                listen.Protocols = HttpProtocols.Http1AndHttp2;
+                listen.UseH2cPriorKnowledge();
+            });
+        });
+
+        var app = builder.Build();
+        var handler = handlerFactory(app.Services.GetRequiredService<IHttpForwarder>());
+        app.Run(async context =>
+        {
+            Interlocked.Increment(ref _inFlight);
+            try
+            {
+                await handler.HandleAsync(context);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _inFlight);
+            }
+        });
+
+        await app.StartAsync(cancellationToken);
+        _app = app;
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var uri = new Uri(address);
+        return new IPEndPoint(IPAddress.Parse(uri.Host.Trim('[', ']')), uri.Port);
+    }
+
+    private static EndPoint ResolveBind(ListenerConfig config) => config.Bind.ToEndPoint();
+
+    public async Task StopAsync(TimeSpan drain)
+    {
+        if (_app is null) return;
+        using var deadline = new CancellationTokenSource(drain);
+        // Kestrel stops accepting, lets requests in flight finish until the deadline, then aborts the rest.
+        await _app.StopAsync(deadline.Token);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        var app = Interlocked.Exchange(ref _app, null);
+        if (app is null) return;
+        try
+        {
+            await app.StopAsync(new CancellationToken(canceled: true));
+        }
+        finally
+        {
+            await app.DisposeAsync();
+        }
+    }
+}

@@ -1,0 +1,16 @@
+using System.Net;
+
+namespace Drover.Node.Listeners;
+
+/// <summary>Messages between the load balancer actor and its listener actors.</summary>
+public static class ListenerProtocol
+{
+    public sealed record Bound(string Listener, EndPoint EndPoint);
+
+    public sealed record BindFailed(string Listener, string Reason);
+
+    /// <summary>Stop accepting and drain; the listener answers <see cref="Unbound"/> and stops.</summary>
+    public sealed record Unbind(TimeSpan Drain);
+
+    public sealed record Unbound(string Listener);
+}

@@ -1,0 +1,242 @@
+using System.Buffers;
+using System.Net;
+using System.Net.Sockets;
+using Akka.Actor;
+using Drover.Core.Balancing;
+using Drover.Core.Pools;
+using Drover.Core.Tls;
+using Drover.Node.Listeners.Http;
+using Drover.Node.Pools;
+using Microsoft.Extensions.Logging;
+
+namespace Drover.Node.Listeners.Tcp;
+
+/// <summary>
+/// One proxied TCP connection: optional SNI inspection, a backend connect with failover, then a
+/// byte pump in each direction. A pump holds no buffer while its side is idle (it waits with a
+/// zero-byte read), so idle connections cost little memory; a half-close on one side is passed
+/// on as a half-close to the other.
+/// </summary>
+internal sealed class TcpProxyConnection
+{
+    public const int BufferSize = 64 * 1024;
+    private const int InspectBufferSize = 16 * 1024;
+
+    private readonly Socket _client;
+    private readonly TcpProxyServer _server;
+    private Socket? _backend;
+    private long _lastActivity = Environment.TickCount64;
+    private TimeSpan _idleTimeout = Timeout.InfiniteTimeSpan;
+    private int _aborted;
+
+    public TcpProxyConnection(long id, Socket client, TcpProxyServer server)
+    {
+        Id = id;
+        _client = client;
+        _server = server;
+    }
+
+    public long Id { get; }
+    public long BytesIn;
+    public long BytesOut;
+
+    public bool IsIdle(long now) =>
+        _idleTimeout != Timeout.InfiniteTimeSpan && now - Volatile.Read(ref _lastActivity) > (long)_idleTimeout.TotalMilliseconds;
+
+    public async Task RunAsync(CancellationToken stopping)
+    {
+        byte[]? peeked = null;
+        var peekedLength = 0;
+        Backend? backend = null;
+        try
+        {
+            _client.NoDelay = true;
+            PoolHandle? pool = _server.Pool;
+            if (_server.SniRoutes is { } sni)
+            {
+                (peeked, peekedLength, var serverName, var ok) = await InspectClientHelloAsync(stopping);
+                if (!ok) return;
+                pool = sni.Match(serverName);
+                if (pool is null)
+                {
+                    _server.Log.LogDebug("listener {Listener}: no route for server name '{ServerName}', closing", _server.Name, serverName);
+                    return;
+                }
+            }
+
+            var snapshot = pool!.Snapshot;
+            _idleTimeout = snapshot.Config.Timeouts.Idle;
+            (backend, _backend) = await ConnectAsync(pool, snapshot, stopping);
+            if (_backend is null) return;
+
+            backend!.OnStart();
+            if (peekedLength > 0)
+            {
+                await SendAllAsync(_backend, peeked.AsMemory(0, peekedLength));
+                BytesIn += peekedLength;
+            }
+            if (peeked is not null)
+            {
+                ArrayPool<byte>.Shared.Return(peeked);
+                peeked = null;
+            }
+
+            var upstream = PumpAsync(_client, _backend, toBackend: true);
+            var downstream = PumpAsync(_backend, _client, toBackend: false);
+            await Task.WhenAll(upstream, downstream);
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException or OperationCanceledException or IOException)
+        {
+            // A peer reset or we aborted (idle, shutdown): the connection simply ends.
+        }
+        catch (Exception ex)
+        {
+            _server.Log.LogError(ex, "listener {Listener}: connection {Id} failed", _server.Name, Id);
+        }
+        finally
+        {
+            backend?.OnEnd();
+            if (peeked is not null) ArrayPool<byte>.Shared.Return(peeked);
+            Close();
+        }
+    }
+
+    /// <summary>Closes both sides now; the pumps see the sockets go away and finish.</summary>
+    public void Abort()
+    {
+        if (Interlocked.Exchange(ref _aborted, 1) == 0) Close();
+    }
+
+    private void Close()
+    {
+        _client.Dispose();
+        _backend?.Dispose();
+    }
+
+    /// <summary>
+    /// Reads until the bytes so far hold a complete ClientHello, within the listener's inspect delay.
+    /// The bytes are kept to be replayed to the backend. Returns ok = false to close the connection.
+    /// </summary>
+    private async Task<(byte[]? Buffer, int Length, string? ServerName, bool Ok)> InspectClientHelloAsync(CancellationToken stopping)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(InspectBufferSize);
+        var length = 0;
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        deadline.CancelAfter(_server.InspectDelay);
+        try
+        {
+            while (true)
+            {
+                if (length == buffer.Length)
+                {
+                    var bigger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, ClientHelloParser.MaxClientHelloBytes));
+                    buffer.AsSpan(0, length).CopyTo(bigger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = bigger;
+                }
+                var read = await _client.ReceiveAsync(buffer.AsMemory(length), SocketFlags.None, deadline.Token);
+                if (read == 0)
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    return (null, 0, null, false);
+                }
+                length += read;
+                var result = ClientHelloParser.Parse(buffer.AsSpan(0, length));
+                switch (result.Status)
+                {
+                    case ClientHelloStatus.Complete:
+                        return (buffer, length, result.ServerName, true);
+                    case ClientHelloStatus.Invalid:
+                        _server.Log.LogDebug("listener {Listener}: not a usable TLS ClientHello ({Error}), closing", _server.Name, result.Error);
+                        ArrayPool<byte>.Shared.Return(buffer);
+                        return (null, 0, null, false);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (!stopping.IsCancellationRequested)
+        {
+            _server.Log.LogDebug("listener {Listener}: no complete ClientHello within {Delay}, closing", _server.Name, _server.InspectDelay);
+            ArrayPool<byte>.Shared.Return(buffer);
+            return (null, 0, null, false);
+        }
+        catch
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            throw;
+        }
+    }
+
+    private async Task<(Backend?, Socket?)> ConnectAsync(PoolHandle pool, PoolSnapshot snapshot, CancellationToken stopping)
+    {
+        var hash = snapshot.NeedsHash ? RequestHashing.HashAddress((_client.RemoteEndPoint as IPEndPoint)?.Address) : 0;
+        var pick = new PickContext(hash);
+        var attempts = Math.Min(HttpProxyHandler.MaxConnectAttempts, snapshot.Candidates.Length);
+        for (var attempt = 0; attempt < attempts; attempt++)
+        {
+            var index = snapshot.Balancer.Pick(pick);
+            if (index < 0) break;
+            var backend = snapshot.Candidates[index];
+            try
+            {
+                var socket = await BackendConnector.ConnectAsync(backend.EndPoint, snapshot.Config.Timeouts.Connect, stopping);
+                return (backend, socket);
+            }
+            catch (BackendConnectException ex)
+            {
+                backend.OnFailure();
+                pool.Actor.Tell(new PoolProtocol.ConnectFailed(backend.Id, ex.Message));
+                pick = pick.Exclude(index);
+            }
+        }
+        _server.Log.LogDebug("listener {Listener}: no backend of pool {Pool} could be connected", _server.Name, pool.Name);
+        return (null, null);
+    }
+
+    private async Task PumpAsync(Socket from, Socket to, bool toBackend)
+    {
+        byte[]? buffer = null;
+        try
+        {
+            while (true)
+            {
+                if (buffer is null)
+                {
+                    // Wait for data without holding a buffer: an idle connection costs no buffer memory.
+                    await from.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None);
+                    buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+                }
+                var read = await from.ReceiveAsync(buffer.AsMemory(), SocketFlags.None);
+                if (read == 0) break;
+                Volatile.Write(ref _lastActivity, Environment.TickCount64);
+                if (toBackend) Interlocked.Add(ref BytesIn, read);
+                else Interlocked.Add(ref BytesOut, read);
+                await SendAllAsync(to, buffer.AsMemory(0, read));
+                if (read < buffer.Length)
+                {
+                    // Drained what was there; give the buffer back until more arrives.
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = null;
+                }
+            }
+            // End of stream from one side: pass the half-close on, keep the other direction open.
+            to.Shutdown(SocketShutdown.Send);
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException or IOException)
+        {
+            Abort();
+        }
+        finally
+        {
+            if (buffer is not null) ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static async ValueTask SendAllAsync(Socket socket, ReadOnlyMemory<byte> data)
+    {
+        while (data.Length > 0)
+        {
+            var sent = await socket.SendAsync(data, SocketFlags.None);
+            data = data[sent..];
+        }
+    }
+}

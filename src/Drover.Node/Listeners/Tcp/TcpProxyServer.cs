@@ -1,0 +1,138 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using Drover.Core.Configuration;
+using Drover.Core.Routing;
+using Drover.Node.Pools;
+using Microsoft.Extensions.Logging;
+
+namespace Drover.Node.Listeners.Tcp;
+
+/// <summary>
+/// An L4 listener: a plain socket accept loop handing each connection to a
+/// <see cref="TcpProxyConnection"/>, plus a once-a-second sweep that closes idle connections.
+/// </summary>
+public sealed class TcpProxyServer : IListenerServer
+{
+    private readonly ConcurrentDictionary<long, TcpProxyConnection> _connections = new();
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly EndPoint _bind;
+    private Socket? _listen;
+    private Task? _acceptLoop;
+    private Task? _sweeper;
+    private long _nextId;
+
+    public TcpProxyServer(ListenerConfig config, PoolHandle? pool, SniRouteTable<PoolHandle>? sniRoutes, ILogger log)
+    {
+        Name = config.Name;
+        _bind = config.Bind.ToEndPoint();
+        Pool = pool;
+        SniRoutes = sniRoutes;
+        InspectDelay = config.InspectDelay;
+        Log = log;
+    }
+
+    public string Name { get; }
+    public PoolHandle? Pool { get; }
+    public SniRouteTable<PoolHandle>? SniRoutes { get; }
+    public TimeSpan InspectDelay { get; }
+    internal ILogger Log { get; }
+
+    public int InFlight => _connections.Count;
+
+    public Task<EndPoint> StartAsync(CancellationToken cancellationToken)
+    {
+        var socket = new Socket(_bind.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            socket.Bind(_bind);
+            socket.Listen(1024);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+        _listen = socket;
+        _acceptLoop = Task.Run(AcceptLoopAsync, CancellationToken.None);
+        _sweeper = Task.Run(SweepIdleAsync, CancellationToken.None);
+        return Task.FromResult(socket.LocalEndPoint!);
+    }
+
+    private async Task AcceptLoopAsync()
+    {
+        var listen = _listen!;
+        while (!_stopping.IsCancellationRequested)
+        {
+            Socket client;
+            try
+            {
+                client = await listen.AcceptAsync(_stopping.Token);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
+            {
+                return;
+            }
+            catch (SocketException ex)
+            {
+                // Per-connection accept errors (e.g. a client reset before accept, out of fds) must not stop the listener.
+                Log.LogWarning("listener {Listener}: accept failed: {Error}", Name, ex.SocketErrorCode);
+                await Task.Delay(10);
+                continue;
+            }
+
+            var connection = new TcpProxyConnection(Interlocked.Increment(ref _nextId), client, this);
+            _connections[connection.Id] = connection;
+            _ = RunConnectionAsync(connection);
+        }
+    }
+
+    private async Task RunConnectionAsync(TcpProxyConnection connection)
+    {
+        try
+        {
+            await connection.RunAsync(_stopping.Token);
+        }
+        finally
+        {
+            _connections.TryRemove(connection.Id, out _);
+        }
+    }
+
+    private async Task SweepIdleAsync()
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_stopping.Token))
+            {
+                var now = Environment.TickCount64;
+                foreach (var connection in _connections.Values)
+                    if (connection.IsIdle(now)) connection.Abort();
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    public async Task StopAsync(TimeSpan drain)
+    {
+        // Stop accepting first: the port closes, established connections keep flowing.
+        _listen?.Dispose();
+        var deadline = DateTime.UtcNow + drain;
+        while (!_connections.IsEmpty && DateTime.UtcNow < deadline)
+            await Task.Delay(50);
+        await DisposeAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_stopping.IsCancellationRequested) return;
+        _stopping.Cancel();
+        _listen?.Dispose();
+        foreach (var connection in _connections.Values) connection.Abort();
+        if (_acceptLoop is not null) await _acceptLoop.ConfigureAwait(false);
+        if (_sweeper is not null) await _sweeper.ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,32 @@
+using System.Collections.Concurrent;
+using System.Net;
+using Drover.Node.Pools;
+
+namespace Drover.Node.LoadBalancing;
+
+/// <summary>
+/// What the host (and tests) can see of the running load balancer without asking an actor: the
+/// pools' handles, the bound listener endpoints, and a task that completes once every listener
+/// is bound (or fails with the first bind error).
+/// </summary>
+public sealed class DroverRuntime
+{
+    private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public ConcurrentDictionary<string, PoolHandle> Pools { get; } = new();
+    public ConcurrentDictionary<string, EndPoint> Listeners { get; } = new();
+
+    public Task Ready => _ready.Task;
+
+    internal void MarkReady() => _ready.TrySetResult();
+    internal void MarkFailed(string listener, string reason) =>
+        _ready.TrySetException(new ListenerBindException(listener, reason));
+
+    public IPEndPoint ListenerEndPoint(string name) => (IPEndPoint)Listeners[name];
+}
+
+public sealed class ListenerBindException(string listener, string reason)
+    : Exception($"drover.listeners.{listener}.bind: {reason}")
+{
+    public string Listener { get; } = listener;
+}
