@@ -23,15 +23,7 @@ public static class ConfigLoader
             $"no {DefaultFileName} in the current directory or beside the executable; pass --config FILE");
         if (!File.Exists(path)) throw new ConfigException("--config", $"file '{path}' does not exist");
 
-        Config file;
-        try
-        {
-            file = ConfigurationFactory.ParseString(File.ReadAllText(path));
-        }
-        catch (Exception ex)
-        {
-            throw new ConfigException(path, $"HOCON syntax error: {ex.Message}");
-        }
+        var file = HoconText.Parse(File.ReadAllText(path), path);
         return FromHocon(file, Path.GetFullPath(path), environment ?? Environment.GetEnvironmentVariables());
     }
 

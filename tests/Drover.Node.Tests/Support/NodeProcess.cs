@@ -1,0 +1,93 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace Drover.Node.Tests.Support;
+
+/// <summary>Runs the built Drover.Node as a separate process, the way a user does.</summary>
+public sealed class NodeProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _stdout = new();
+    private readonly StringBuilder _stderr = new();
+
+    private NodeProcess(Process process)
+    {
+        _process = process;
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (_stdout) _stdout.AppendLine(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (_stderr) _stderr.AppendLine(e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+    }
+
+    public int Id => _process.Id;
+    public string Stdout { get { lock (_stdout) return _stdout.ToString(); } }
+    public string Stderr { get { lock (_stderr) return _stderr.ToString(); } }
+
+    public static NodeProcess Start(params string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(NodeDll);
+        foreach (var arg in args) info.ArgumentList.Add(arg);
+        return new NodeProcess(Process.Start(info)!);
+    }
+
+    /// <summary>The Drover.Node.dll built beside this test assembly's configuration.</summary>
+    public static string NodeDll
+    {
+        get
+        {
+            var dir = new DirectoryInfo(AppContext.BaseDirectory);
+            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Cluster.sln"))) dir = dir.Parent;
+            if (dir is null) throw new InvalidOperationException("Cluster.sln not found above the test directory");
+            var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}") ? "Release" : "Debug";
+            var dll = Path.Combine(dir.FullName, "src", "Drover.Node", "bin", configuration, "net10.0", "Drover.Node.dll");
+            if (!File.Exists(dll)) throw new InvalidOperationException($"{dll} not built");
+            return dll;
+        }
+    }
+
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        await _process.WaitForExitAsync().WaitAsync(timeout);
+        _process.WaitForExit(); // flushes the redirected streams
+        return _process.ExitCode;
+    }
+
+    public async Task WaitForOutputAsync(string text, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!Stdout.Contains(text))
+        {
+            if (_process.HasExited) throw new InvalidOperationException($"node exited ({_process.ExitCode}) before printing '{text}':\n{Stdout}\n{Stderr}");
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"node did not print '{text}' within {timeout}:\n{Stdout}\n{Stderr}");
+            await Task.Delay(50);
+        }
+    }
+
+    /// <summary>Peak resident memory (VmHWM) in bytes, from /proc.</summary>
+    public long PeakRssBytes => ReadStatus("VmHWM:");
+    public long RssBytes => ReadStatus("VmRSS:");
+
+    private long ReadStatus(string field)
+    {
+        foreach (var line in File.ReadLines($"/proc/{_process.Id}/status"))
+            if (line.StartsWith(field))
+                return long.Parse(line[field.Length..].Trim().Split(' ')[0]) * 1024;
+        throw new InvalidOperationException($"{field} not in /proc/{_process.Id}/status");
+    }
+
+    public void Terminate()
+    {
+        if (!_process.HasExited) Process.Start("kill", ["-TERM", _process.Id.ToString()])!.WaitForExit();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+        _process.Dispose();
+    }
+}
