@@ -1,0 +1,206 @@
+#!/usr/bin/env python3
+"""Turns a run folder (meta.json + samples.jsonl) into results.json and results.md.
+
+usage: report.py RUN_DIR [RESULTS_DIR]  -- with RESULTS_DIR, also copies them to RESULTS_DIR/latest.{json,md}
+Each figure is the median of the run's rounds; every sample is kept in the JSON.
+"""
+import json
+import os
+import shutil
+import statistics
+import sys
+
+TARGETS = [("direct", "direct"), ("drover", "Drover"), ("haproxy", "HAProxy"), ("nginx", "nginx")]
+
+# scenario id -> (title, [(metric, label, unit, better)])  better: "higher" | "lower" | None (informative)
+SCENARIOS = {
+    "l7-1k": ("L7 keep-alive, 1 KiB", [
+        ("rps", "requests/s", "req/s", "higher"),
+        ("p50_ms", "p50 latency", "ms", "lower"),
+        ("p99_ms", "p99 latency", "ms", "lower"),
+    ]),
+    "l7-64k": ("L7 keep-alive, 64 KiB", [
+        ("rps", "requests/s", "req/s", "higher"),
+        ("mib_s", "throughput", "MiB/s", "higher"),
+    ]),
+    "l7-close": ("L7 new connection per request, 1 KiB", [
+        ("rps", "requests/s", "req/s", "higher"),
+    ]),
+    "l7-rate": ("L7 latency at a fixed rate, 1 KiB", [
+        ("target_rps", "offered rate", "req/s", None),
+        ("achieved_rps", "achieved rate", "req/s", "higher"),
+        ("p50_ms", "p50 latency", "ms", "lower"),
+        ("p99_ms", "p99 latency", "ms", "lower"),
+        ("p999_ms", "p99.9 latency", "ms", "lower"),
+    ]),
+    "l4-throughput": ("L4 TCP throughput (iperf3)", [
+        ("gbit_s_p1", "1 stream (-P 1)", "Gbit/s", "higher"),
+        ("gbit_s_p8", "8 streams (-P 8)", "Gbit/s", "higher"),
+    ]),
+    "l4-connrate": ("L4 new connections/s (ab, 1 KiB)", [
+        ("rps", "connections/s", "conn/s", "higher"),
+    ]),
+    "l4-memory": ("L4 idle connections, proxy RSS", [
+        ("conns", "idle connections held", "conns", None),
+        ("rss_before_mib", "RSS before", "MiB", None),
+        ("rss_after_mib", "RSS holding them", "MiB", "lower"),
+        ("kib_per_conn", "RSS per connection", "KiB", "lower"),
+    ]),
+    "sticky": ("Sticky sessions overhead", []),
+}
+
+
+def fmt(value, unit):
+    if value is None:
+        return "–"
+    if unit in ("req/s", "conn/s", "conns"):
+        return f"{value:,.0f}"
+    if unit == "ms":
+        return f"{value:.3f}" if value < 1 else f"{value:.2f}"
+    if unit == "Gbit/s":
+        return f"{value:.2f}"
+    if unit in ("MiB/s", "MiB"):
+        return f"{value:,.1f}"
+    if unit == "KiB":
+        return f"{value:.2f}"
+    return f"{value:g}"
+
+
+def main():
+    run_dir = sys.argv[1]
+    results_dir = sys.argv[2] if len(sys.argv) > 2 else None
+    meta = json.load(open(os.path.join(run_dir, "meta.json")))
+    samples = []
+    path = os.path.join(run_dir, "samples.jsonl")
+    if os.path.exists(path):
+        samples = [json.loads(line) for line in open(path) if line.strip()]
+
+    results, warnings = {}, []
+    for s in samples:
+        problems = []
+        if s.get("error"):
+            problems.append(s["error"])
+        m = s["metrics"]
+        if m.get("socket_errors"):
+            problems.append(f"{m['socket_errors']} socket errors")
+        if m.get("non_2xx"):
+            problems.append(f"{m['non_2xx']} non-2xx responses")
+        if problems:
+            warnings.append(f"{s['scenario']} / {s['target']} / round {s['round']}: " + "; ".join(problems))
+
+    for scenario in meta["scenarios"]:
+        title, metrics = SCENARIOS[scenario]
+        entry = {"title": title, "method": meta.get("methods", {}).get(scenario, ""), "metrics": {}}
+        if scenario == "sticky":
+            entry["status"] = "not available yet: Drover has no sticky sessions (run.sh: scenario_sticky is the TODO)"
+        for metric, label, unit, better in metrics:
+            values, per_target = {}, {}
+            for target, _ in TARGETS:
+                xs = [s["metrics"][metric] for s in samples
+                      if s["scenario"] == scenario and s["target"] == target and s["metrics"].get(metric) is not None]
+                if xs:
+                    per_target[target] = xs
+                    values[target] = statistics.median(xs)
+            ratios = {}
+            d = values.get("drover")
+            for other in ("direct", "haproxy"):
+                o = values.get(other)
+                if d is not None and o:
+                    ratios[f"drover/{other}"] = d / o
+            entry["metrics"][metric] = {"label": label, "unit": unit, "better": better,
+                                        "median": values, "samples": per_target, "ratios": ratios}
+        if scenario in ("l7-close", "l4-connrate"):
+            # how many connections the backend accepted per request: 1.00 on "direct" shows the
+            # client really opened one connection per request
+            per = []
+            for target, name in TARGETS:
+                acc = sum(s["metrics"].get("backend_accepts", 0) for s in samples
+                          if s["scenario"] == scenario and s["target"] == target)
+                req = sum(s["metrics"].get("requests", 0) for s in samples
+                          if s["scenario"] == scenario and s["target"] == target)
+                if req:
+                    per.append(f"{name} {acc / req:.2f}")
+            if per:
+                entry["backend_connections_per_request"] = ", ".join(per)
+                entry["method"] += " Backend connections opened per request: " + ", ".join(per) + "."
+        results[scenario] = entry
+
+    out = dict(meta)
+    out["results"] = results
+    out["warnings"] = warnings
+    with open(os.path.join(run_dir, "results.json"), "w") as f:
+        json.dump(out, f, indent=2)
+        f.write("\n")
+
+    md = []
+    md.append("# Drover benchmark results\n")
+    if meta.get("status", "complete") != "complete":
+        md.append(f"> **Incomplete run: {meta['status']}.** Only the figures measured before it stopped.\n")
+    if meta.get("quick"):
+        md.append("> **Quick run (`--quick`): short runs, one round.** Numbers are for checking the harness "
+                  "and for rough ratios only.\n")
+    if meta.get("note"):
+        md.append(f"> **Note:** {meta['note']}\n")
+    md.append(f"Run `{meta['run_id']}`, {meta['started']}, wall time {meta.get('wall_seconds', '?')} s, "
+              f"Drover commit `{meta['git_commit']}`, command `{meta['command']}`.\n")
+    md.append("## Machine\n")
+    mach = meta["machine"]
+    md.append("| | |\n|---|---|")
+    md.append(f"| CPUs (nproc) | {mach['nproc']} |")
+    md.append(f"| CPU model | {mach['cpu_model']} |")
+    md.append(f"| kernel | {mach['kernel']} |")
+    md.append(f"| .NET | SDK {mach['dotnet_sdk']}, runtime {mach['dotnet_runtime']} |")
+    md.append(f"| load average at start / end | {mach['loadavg_start']} / {mach.get('loadavg_end', '?')} |")
+    md.append(f"| open-files limit (hard) | {mach['nofile_hard']} |")
+    md.append(f"| tools | {meta['tools']} |\n")
+    md.append("## CPU pinning (taskset, same for every target)\n")
+    pin = meta["pinning"]
+    md.append(f"- proxy under test (Drover, HAProxy, nginx): CPU {pin['proxy']}")
+    md.append(f"- load generators (wrk, h2load, ab, iperf3 -c, idle-connection script): CPU {pin['load']}")
+    md.append(f"- backends (nginx 1 worker, iperf3 -s): CPU {pin['backend']}")
+    if meta.get("pinning_why"):
+        md.append(f"- why: {meta['pinning_why']}")
+    for target, desc in meta.get("processes", {}).items():
+        md.append(f"- {target}: {desc}")
+    md.append("")
+    md.append("## Drover environment\n")
+    env = meta.get("drover_env") or {}
+    md.append(", ".join(f"`{k}={v}`" for k, v in sorted(env.items())) or "(none)")
+    md.append("")
+    md.append("## Results\n")
+    md.append("Medians over the rounds. Ratios: Drover's figure divided by the other target's figure from this "
+              "same run. For req/s, MiB/s, Gbit/s higher is better (ratio > 1: Drover ahead); for latency and "
+              "memory lower is better (ratio > 1: Drover behind).\n")
+    md.append("| scenario | metric | direct | Drover | HAProxy | nginx | Drover/direct | Drover/HAProxy |")
+    md.append("|---|---|---:|---:|---:|---:|---:|---:|")
+    for scenario, entry in results.items():
+        if scenario == "sticky":
+            md.append(f"| {entry['title']} | overhead vs. plain L7 | – | not available yet | – | – | – | – |")
+            continue
+        for metric, m in entry["metrics"].items():
+            cells = [fmt(m["median"].get(t), m["unit"]) for t, _ in TARGETS]
+            r = m["ratios"]
+            rd = f"{r['drover/direct']:.2f}" if "drover/direct" in r and m["better"] else "–"
+            rh = f"{r['drover/haproxy']:.2f}" if "drover/haproxy" in r and m["better"] else "–"
+            md.append(f"| {entry['title']} | {m['label']} ({m['unit']}) | " + " | ".join(cells) + f" | {rd} | {rh} |")
+    md.append("")
+    md.append("## How each figure was measured\n")
+    for scenario, entry in results.items():
+        md.append(f"- **{scenario}** ({entry['title']}): {entry['method']}")
+    md.append("")
+    if warnings:
+        md.append("## Warnings\n")
+        md.extend(f"- {w}" for w in warnings)
+        md.append("")
+    with open(os.path.join(run_dir, "results.md"), "w") as f:
+        f.write("\n".join(md))
+
+    if results_dir is None:
+        return
+    os.makedirs(results_dir, exist_ok=True)
+    shutil.copyfile(os.path.join(run_dir, "results.json"), os.path.join(results_dir, "latest.json"))
+    shutil.copyfile(os.path.join(run_dir, "results.md"), os.path.join(results_dir, "latest.md"))
+
+
+if __name__ == "__main__":
+    main()
