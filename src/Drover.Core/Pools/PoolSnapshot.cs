@@ -39,10 +39,9 @@ public sealed class PoolSnapshot
 
     /// <summary>
     /// Builds a snapshot. <paramref name="isCandidate"/> decides which backends take new traffic
-    /// (weight above zero and whatever the caller's health and admin state say);
-    /// <paramref name="ring"/> is reused across snapshots while the backend set is unchanged.
+    /// (weight above zero and whatever the caller's health and admin state say).
     /// </summary>
-    public static PoolSnapshot Build(PoolConfig config, long version, Backend[] backends, Func<Backend, int> effectiveWeight, HashRing? ring = null)
+    public static PoolSnapshot Build(PoolConfig config, long version, Backend[] backends, Func<Backend, int> effectiveWeight)
     {
         var candidates = new List<Backend>(backends.Length);
         var weights = new List<int>(backends.Length);
@@ -61,16 +60,12 @@ public sealed class PoolSnapshot
             BalanceMode.LeastConnections => new LeastConnectionsBalancer(candidateArray, weights),
             BalanceMode.Random => new RandomBalancer(weights),
             BalanceMode.PowerOfTwo => new PowerOfTwoBalancer(candidateArray, weights),
-            BalanceMode.ConsistentHash => new ConsistentHashBalancer(ring ?? RingFor(backends), candidateArray),
+            BalanceMode.ConsistentHash => new ConsistentHashBalancer(backends, candidateArray),
             BalanceMode.LeastResponseTime => new LeastResponseTimeBalancer(candidateArray, weights),
             _ => throw new ArgumentOutOfRangeException(nameof(config), config.Balance, "unknown balance mode"),
         };
         return new PoolSnapshot(config, version, backends, candidateArray, weights.ToArray(), balancer);
     }
-
-    /// <summary>The ring over all configured backends with their configured weights.</summary>
-    public static HashRing RingFor(Backend[] backends) =>
-        new(backends.Select(b => (b.Id, b.ConfiguredWeight)).ToArray());
 
     public override string ToString() => $"pool {Name} v{Version}: {Candidates.Length}/{Backends.Length} candidates";
 }

@@ -19,7 +19,6 @@ public sealed class PoolActor : ReceiveActor
     private readonly PoolHandle _handle;
     private readonly PoolConfig _config;
     private readonly Backend[] _backends;
-    private readonly HashRing _ring;
     private readonly Dictionary<string, DateTime> _lastFailureLog = new();
     private long _version;
 
@@ -28,7 +27,6 @@ public sealed class PoolActor : ReceiveActor
         _config = config;
         _handle = handle;
         _backends = backends;
-        _ring = PoolSnapshot.RingFor(backends);
         _version = handle.Snapshot.Version;
 
         Receive<PoolProtocol.ConnectFailed>(OnConnectFailed);
@@ -44,7 +42,7 @@ public sealed class PoolActor : ReceiveActor
     /// <summary>Builds the snapshot for the current state and swaps it in.</summary>
     private void Publish()
     {
-        var snapshot = PoolSnapshot.Build(_config, ++_version, _backends, b => b.ConfiguredWeight, _ring);
+        var snapshot = PoolSnapshot.Build(_config, ++_version, _backends, b => b.ConfiguredWeight);
         _handle.Publish(snapshot);
     }
 

@@ -28,7 +28,7 @@ internal static class TestPools
     /// <summary>The context of pick number <paramref name="i"/>: a distinct, well-spread hash per pick.</summary>
     public static PickContext Context(int i) => new(KeyHash(i));
 
-    public static ulong KeyHash(int i) => HashRing.HashString($"key-{i}");
+    public static ulong KeyHash(int i) => Drover.Core.Balancing.KeyHash.HashString($"key-{i}");
 
     /// <summary>Picks <paramref name="picks"/> times with no load held; returns the count per candidate.</summary>
     public static int[] CountPicks(PoolSnapshot snapshot, int picks)

@@ -35,8 +35,8 @@ internal static class RequestHashing
         if (address is null) return 0;
         if (address.IsIPv4MappedToIPv6) address = address.MapToIPv4();
         Span<byte> bytes = stackalloc byte[16];
-        return address.TryWriteBytes(bytes, out var written) ? HashRing.Hash(bytes[..written]) : 0;
+        return address.TryWriteBytes(bytes, out var written) ? KeyHash.Hash(bytes[..written]) : 0;
     }
 
-    private static ulong HashChars(ReadOnlySpan<char> value) => HashRing.Hash(MemoryMarshal.AsBytes(value));
+    private static ulong HashChars(ReadOnlySpan<char> value) => KeyHash.Hash(MemoryMarshal.AsBytes(value));
 }
