@@ -36,6 +36,11 @@ internal static class NodeCommand
             Console.Error.WriteLine($"drover: {ex.Message}");
             return ExitConfigError;
         }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Console.Error.WriteLine($"drover: could not start: {ex.GetBaseException().Message}");
+            return 1;
+        }
 
         foreach (var listener in node.Config.Drover.Listeners)
             Console.WriteLine($"drover: {listener.Mode.ToString().ToLowerInvariant()} listener {listener.Name} on {node.Runtime.Listeners[listener.Name]}");

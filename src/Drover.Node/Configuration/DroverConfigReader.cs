@@ -48,8 +48,11 @@ public static class DroverConfigReader
         var demo = ReadDemo(root.Child("demo"));
         var result = new DroverConfig(listeners, pools, demo);
 
-        // Cross-reference checks only make sense on values that parsed.
-        if (errors.Count == 0) errors.AddRange(DroverConfigValidator.Validate(result));
+        // Cross-reference checks run on what parsed; a complaint about a key whose parts already
+        // have a precise error (e.g. "no backends" when each backend failed to parse) is dropped.
+        var parseErrors = errors.ToList();
+        foreach (var error in DroverConfigValidator.Validate(result))
+            if (!parseErrors.Any(p => p.Path.StartsWith(error.Path, StringComparison.Ordinal))) errors.Add(error);
         if (errors.Count > 0) throw new ConfigException(errors);
         return result;
     }

@@ -11,7 +11,9 @@ namespace Drover.Node.Hosting;
 /// Loads the node's HOCON: the file (given with <c>--config</c>, else <c>./akka.hocon</c>, else the
 /// copy beside the executable), overridden by <c>CLUSTER_IP/PORT/SEEDS/ROLES</c>, overridden in turn
 /// by <c>AKKA__...</c> and <c>DROVER__...</c> variables (Akka.Hosting's convention: <c>__</c> between
-/// keys, <c>_</c> for <c>-</c>; e.g. <c>DROVER__LISTENERS__WEB__BIND=0.0.0.0:80</c>).
+/// keys, <c>_</c> for <c>-</c>, a number for a list index; e.g. <c>DROVER__LISTENERS__WEB__BIND=0.0.0.0:80</c>).
+/// As in HOCON, a list given this way replaces the file's list whole. Under all of it lie
+/// <see cref="AkkaDefaults"/>.
 /// </summary>
 public static class ConfigLoader
 {
@@ -29,9 +31,9 @@ public static class ConfigLoader
 
     public static NodeConfiguration FromHocon(Config file, string source, IDictionary? environment = null)
     {
-        var merged = file;
+        var merged = file.WithFallback(AkkaDefaults.Config);
         if (environment is not null)
-            merged = EnvironmentOverrides(environment).WithFallback(ClusterOverrides(environment).WithFallback(file));
+            merged = EnvironmentOverrides(environment).WithFallback(ClusterOverrides(environment).WithFallback(merged));
         return new NodeConfiguration(merged, DroverConfigReader.Read(merged), source);
     }
 

@@ -23,9 +23,12 @@ public sealed class NodeProcess : IAsyncDisposable
     public string Stdout { get { lock (_stdout) return _stdout.ToString(); } }
     public string Stderr { get { lock (_stderr) return _stderr.ToString(); } }
 
-    public static NodeProcess Start(params string[] args)
+    public static NodeProcess Start(params string[] args) => Start(new Dictionary<string, string>(), args);
+
+    public static NodeProcess Start(IDictionary<string, string> environment, params string[] args)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var (key, value) in environment) info.Environment[key] = value;
         info.ArgumentList.Add(NodeDll);
         foreach (var arg in args) info.ArgumentList.Add(arg);
         return new NodeProcess(Process.Start(info)!);

@@ -101,10 +101,31 @@ internal sealed class TcpProxyConnection
         }
     }
 
-    /// <summary>Closes both sides now; the pumps see the sockets go away and finish.</summary>
-    public void Abort()
+    /// <summary>
+    /// Closes both sides now; the pumps see the sockets go away and finish. <paramref name="graceful"/>
+    /// (idle timeout, shutdown) first sends FIN both ways, so peers see an orderly end of stream rather
+    /// than a reset (disposing a socket with a receive pending is abortive on Linux).
+    /// </summary>
+    public void Abort(bool graceful = false)
     {
-        if (Interlocked.Exchange(ref _aborted, 1) == 0) Close();
+        if (Interlocked.Exchange(ref _aborted, 1) != 0) return;
+        if (graceful)
+        {
+            ShutdownQuietly(_client);
+            if (_backend is { } backend) ShutdownQuietly(backend);
+        }
+        Close();
+    }
+
+    private static void ShutdownQuietly(Socket socket)
+    {
+        try
+        {
+            socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+        }
     }
 
     private void Close()

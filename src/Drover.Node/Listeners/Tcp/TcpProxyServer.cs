@@ -108,7 +108,7 @@ public sealed class TcpProxyServer : IListenerServer
             {
                 var now = Environment.TickCount64;
                 foreach (var connection in _connections.Values)
-                    if (connection.IsIdle(now)) connection.Abort();
+                    if (connection.IsIdle(now)) connection.Abort(graceful: true);
             }
         }
         catch (OperationCanceledException)
@@ -131,7 +131,7 @@ public sealed class TcpProxyServer : IListenerServer
         if (_stopping.IsCancellationRequested) return;
         _stopping.Cancel();
         _listen?.Dispose();
-        foreach (var connection in _connections.Values) connection.Abort();
+        foreach (var connection in _connections.Values) connection.Abort(graceful: true);
         if (_acceptLoop is not null) await _acceptLoop.ConfigureAwait(false);
         if (_sweeper is not null) await _sweeper.ConfigureAwait(false);
     }

@@ -1,0 +1,40 @@
+using Akka.Configuration;
+
+namespace Drover.Node.Hosting;
+
+/// <summary>
+/// The Akka settings every Drover node needs, under whatever the config file says: a cluster
+/// provider, the split brain resolver tuned for a load balancer, sharding without a journal, and a
+/// shutdown phase long enough to drain. A config file therefore needs only a <c>drover { }</c>
+/// section; the repository's akka.hocon repeats these values to document them.
+/// </summary>
+public static class AkkaDefaults
+{
+    public static readonly Config Config = ConfigurationFactory.ParseString("""
+        akka {
+          actor.provider = cluster
+          remote.dot-netty.tcp { hostname = "127.0.0.1", port = 4053 }
+          cluster {
+            seed-nodes = []
+            roles = [lb]
+            downing-provider-class = "Akka.Cluster.SBR.SplitBrainResolverProvider, Akka.Cluster"
+            split-brain-resolver {
+              active-strategy = keep-majority
+              stable-after = 5s
+              down-all-when-unstable = on
+            }
+            failure-detector {
+              heartbeat-interval = 1s
+              acceptable-heartbeat-pause = 3s
+              threshold = 8.0
+            }
+            down-removal-margin = 5s
+            sharding {
+              state-store-mode = ddata
+              remember-entities = off
+            }
+          }
+          coordinated-shutdown.phases.service-unbind.timeout = 20s
+        }
+        """);
+}

@@ -1,0 +1,115 @@
+using System.Net;
+using Drover.Node.Tests.Support;
+
+namespace Drover.Node.Tests.Listeners;
+
+/// <summary>What clients see when backends fail: retries elsewhere, then 502, 503 and 504.</summary>
+public sealed class HttpFailureTests
+{
+    [Fact]
+    public async Task A_killed_backend_under_load_costs_no_failed_request()
+    {
+        await using var backends = await DemoBackends.StartAsync(3);
+        await using var node = await TestNode.StartAsync($$"""
+            drover {
+              listeners.web { mode = http, bind = "127.0.0.1:0", routes = [ { pool = demo } ] }
+              pools { {{TestNode.Pool("demo", "round-robin", backends.Weighted(1, 1, 1))}} }
+            }
+            """);
+        using var client = new HttpClient { BaseAddress = new Uri($"http://{node.Runtime.ListenerEndPoint("web")}") };
+
+        var served = new System.Collections.Concurrent.ConcurrentDictionary<string, int>();
+        var failures = 0;
+        var sent = 0;
+        using var stop = new CancellationTokenSource();
+        async Task Load()
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                Interlocked.Increment(ref sent);
+                try
+                {
+                    using var response = await client.GetAsync("/");
+                    if (response.StatusCode != HttpStatusCode.OK) Interlocked.Increment(ref failures);
+                    else served.AddOrUpdate(response.Headers.GetValues("X-Backend-Id").Single(), 1, (_, n) => n + 1);
+                }
+                catch (HttpRequestException)
+                {
+                    Interlocked.Increment(ref failures);
+                }
+            }
+        }
+
+        var load = Enumerable.Range(0, 8).Select(_ => Task.Run(Load)).ToArray();
+        await Task.Delay(500);
+        await backends.StopAsync("b2");
+        await Task.Delay(200); // answers b2 gave before it stopped may still be arriving
+        served.Clear();
+        await Task.Delay(1500);
+        stop.Cancel();
+        await Task.WhenAll(load);
+
+        Assert.True(sent > 100, $"only {sent} requests were sent");
+        Assert.Equal(0, failures);
+        Assert.True(served.ContainsKey("b1") && served.ContainsKey("b3"));
+        Assert.False(served.ContainsKey("b2"), "the stopped backend cannot have answered");
+    }
+
+    [Fact]
+    public async Task No_backend_accepting_connections_is_a_502_after_trying_each()
+    {
+        var dead1 = FreePort.Next();
+        var dead2 = FreePort.Next();
+        await using var node = await TestNode.StartAsync($$"""
+            drover {
+              listeners.web { mode = http, bind = "127.0.0.1:0", routes = [ { pool = dead } ] }
+              pools.dead { backends = [ { id = d1, address = "127.0.0.1:{{dead1}}" }, { id = d2, address = "127.0.0.1:{{dead2}}" } ] }
+            }
+            """);
+        using var client = new HttpClient();
+        using var response = await client.GetAsync($"http://{node.Runtime.ListenerEndPoint("web")}/");
+
+        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        Assert.Contains("no backend of pool 'dead' could be connected", await response.Content.ReadAsStringAsync());
+        var backends = node.Runtime.Pools["dead"].Snapshot.Backends;
+        Assert.All(backends, b => Assert.Equal(1, b.Failures)); // one attempt on each, not two on one
+    }
+
+    [Fact]
+    public async Task A_pool_with_no_usable_backend_is_a_503()
+    {
+        await using var backends = await DemoBackends.StartAsync(1);
+        await using var node = await TestNode.StartAsync($$"""
+            drover {
+              listeners.web { mode = http, bind = "127.0.0.1:0", routes = [ { pool = off } ] }
+              pools { {{TestNode.Pool("off", "round-robin", backends.Weighted(0))}} }
+            }
+            """);
+        using var client = new HttpClient();
+        using var response = await client.GetAsync($"http://{node.Runtime.ListenerEndPoint("web")}/");
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Contains("pool 'off' has no usable backend", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task A_backend_that_does_not_answer_in_time_is_a_504()
+    {
+        await using var backends = await DemoBackends.StartAsync(1);
+        var b1 = backends.All[0];
+        await using var node = await TestNode.StartAsync($$"""
+            drover {
+              listeners.web { mode = http, bind = "127.0.0.1:0", routes = [ { pool = slow } ] }
+              pools.slow { backends = [ { id = b1, address = "{{b1.EndPoint}}" } ], timeouts { response = 300ms } }
+            }
+            """);
+        using var client = new HttpClient();
+        var started = DateTime.UtcNow;
+        using var slow = await client.GetAsync($"http://{node.Runtime.ListenerEndPoint("web")}/delay/5000");
+        Assert.Equal(HttpStatusCode.GatewayTimeout, slow.StatusCode);
+        Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(4), "the proxy must not wait for the slow backend");
+
+        using var fast = await client.GetAsync($"http://{node.Runtime.ListenerEndPoint("web")}/delay/10");
+        Assert.Equal(HttpStatusCode.OK, fast.StatusCode);
+    }
+}
