@@ -17,9 +17,11 @@ public sealed class Backend
     private long _failures;
     private long _latencyEwmaTicks;
 
-    public Backend(string pool, BackendConfig config)
+    /// <param name="ordinal">The backend's position in its pool's config; hosts index per-backend state (connection pools) by it.</param>
+    public Backend(string pool, BackendConfig config, int ordinal = 0)
     {
         Pool = pool;
+        Ordinal = ordinal;
         Id = config.Id;
         Address = config.Address;
         ConfiguredWeight = config.Weight;
@@ -28,6 +30,7 @@ public sealed class Backend
     }
 
     public string Pool { get; }
+    public int Ordinal { get; }
     public string Id { get; }
     public HostPort Address { get; }
     public int ConfiguredWeight { get; }

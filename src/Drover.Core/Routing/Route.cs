@@ -19,7 +19,7 @@ public sealed class Route<TTarget>(
     public string Description { get; } = description;
 
     public bool Matches<THeaders>(ReadOnlySpan<char> host, ReadOnlySpan<char> path, string method, ref THeaders headers)
-        where THeaders : struct, IRequestHeaders
+        where THeaders : IRequestHeaders, allows ref struct
     {
         if (!Host.Matches(host)) return false;
         if (!path.StartsWith(PathPrefix, StringComparison.Ordinal)) return false;

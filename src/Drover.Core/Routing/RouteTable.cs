@@ -34,7 +34,7 @@ public sealed class RouteTable<TTarget>
 
     /// <summary>The first matching route, or null. <paramref name="host"/> may carry a port; it is ignored.</summary>
     public Route<TTarget>? Match<THeaders>(ReadOnlySpan<char> host, ReadOnlySpan<char> path, string method, ref THeaders headers)
-        where THeaders : struct, IRequestHeaders
+        where THeaders : IRequestHeaders, allows ref struct
     {
         host = StripPort(host);
         foreach (var route in _routes)

@@ -13,7 +13,7 @@ namespace Drover.Node.Configuration;
 public static class DroverConfigReader
 {
     private static readonly string[] RootKeys = ["listeners", "pools", "demo"];
-    private static readonly string[] ListenerKeys = ["mode", "bind", "routes", "pool", "sni-routes", "inspect-delay"];
+    private static readonly string[] ListenerKeys = ["mode", "bind", "routes", "pool", "sni-routes", "inspect-delay", "fast-path"];
     private static readonly string[] RouteKeys = ["host", "path-prefix", "pool", "header", "methods"];
     private static readonly string[] HeaderKeys = ["name", "value"];
     private static readonly string[] PoolKeys = ["balance", "hash-key", "backends", "timeouts"];
@@ -155,9 +155,10 @@ public static class DroverConfigReader
         }
 
         var inspectDelay = node.Duration("inspect-delay", ListenerConfig.DefaultInspectDelay);
+        var fastPath = node.Bool("fast-path", true);
         var poolName = node.String("pool")?.Trim();
         if (bind is null || modeText is null) return null;
-        return new ListenerConfig(name, mode, bind.Value, routes, poolName, sniRoutes, inspectDelay);
+        return new ListenerConfig(name, mode, bind.Value, routes, poolName, sniRoutes, inspectDelay, fastPath);
     }
 
     private static DemoConfig ReadDemo(HoconNode node)

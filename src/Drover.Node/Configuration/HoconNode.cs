@@ -88,6 +88,22 @@ internal sealed class HoconNode(HoconValue? value, string path, List<ConfigError
         return n;
     }
 
+    public bool Bool(string key, bool fallback)
+    {
+        var text = String(key);
+        if (text is null) return fallback;
+        switch (text.Trim().ToLowerInvariant())
+        {
+            case "on" or "true" or "yes":
+                return true;
+            case "off" or "false" or "no":
+                return false;
+            default:
+                Error(key, $"'{text}' is not on or off");
+                return fallback;
+        }
+    }
+
     public TimeSpan Duration(string key, TimeSpan fallback)
     {
         var child = Child(key);

@@ -5,6 +5,7 @@ using Drover.Core.Pools;
 using Drover.Core.Routing;
 using Drover.Node.Listeners;
 using Drover.Node.Listeners.Http;
+using Drover.Node.Listeners.Http.FastPath;
 using Drover.Node.Listeners.Tcp;
 using Drover.Node.Pools;
 using Microsoft.Extensions.Logging;
@@ -49,7 +50,7 @@ public sealed class LoadBalancerActor : ReceiveActor
     {
         foreach (var pool in _config.Pools)
         {
-            var backends = pool.Backends.Select(b => new Backend(pool.Name, b)).ToArray();
+            var backends = pool.Backends.Select((b, i) => new Backend(pool.Name, b, i)).ToArray();
             var handle = new PoolHandle(pool, PoolSnapshot.Build(pool, 0, backends, b => b.ConfiguredWeight));
             Context.ActorOf(PoolActor.Props(pool, handle, backends), $"pool-{pool.Name}");
             _runtime.Pools[pool.Name] = handle;
@@ -71,7 +72,9 @@ public sealed class LoadBalancerActor : ReceiveActor
         if (listener.Mode == ListenerMode.Http)
         {
             var routes = RouteTable<PoolHandle>.Compile(listener.Routes, Resolve);
-            return new HttpListenerServer(listener, forwarder => new HttpProxyHandler(routes, forwarder), _loggerFactory);
+            var fastPath = listener.FastPath ? new Http1FastPath(routes) : null;
+            if (fastPath is not null) _runtime.FastPaths[listener.Name] = fastPath;
+            return new HttpListenerServer(listener, forwarder => new HttpProxyHandler(routes, forwarder), _loggerFactory, fastPath);
         }
 
         var fallback = listener.Pool is null ? null : Resolve(listener.Pool);

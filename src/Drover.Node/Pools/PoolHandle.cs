@@ -19,6 +19,7 @@ public sealed class PoolHandle : IDisposable
         Name = config.Name;
         _snapshot = initial;
         Http = BackendHttpClientFactory.Create(config);
+        Connections = initial.Backends.Select(b => new BackendConnectionPool(b, config.Timeouts.Connect)).ToArray();
         RequestConfig = new ForwarderRequestConfig
         {
             ActivityTimeout = config.Timeouts.Response,
@@ -33,6 +34,9 @@ public sealed class PoolHandle : IDisposable
 
     public HttpMessageInvoker Http { get; }
 
+    /// <summary>Keep-alive connections for the HTTP/1.1 fast path, indexed by <see cref="Backend.Ordinal"/>.</summary>
+    public BackendConnectionPool[] Connections { get; }
+
     public ForwarderRequestConfig RequestConfig { get; }
 
     /// <summary>The pool actor; <see cref="ActorRefs.Nobody"/> until it starts.</summary>
@@ -40,5 +44,9 @@ public sealed class PoolHandle : IDisposable
 
     internal void Publish(PoolSnapshot snapshot) => Volatile.Write(ref _snapshot, snapshot);
 
-    public void Dispose() => Http.Dispose();
+    public void Dispose()
+    {
+        Http.Dispose();
+        foreach (var pool in Connections) pool.Clear();
+    }
 }

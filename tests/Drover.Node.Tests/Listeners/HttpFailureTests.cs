@@ -6,13 +6,15 @@ namespace Drover.Node.Tests.Listeners;
 /// <summary>What clients see when backends fail: retries elsewhere, then 502, 503 and 504.</summary>
 public sealed class HttpFailureTests
 {
-    [Fact]
-    public async Task A_killed_backend_under_load_costs_no_failed_request()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_killed_backend_under_load_costs_no_failed_request(bool fastPath)
     {
         await using var backends = await DemoBackends.StartAsync(3);
         await using var node = await TestNode.StartAsync($$"""
             drover {
-              listeners.web { mode = http, bind = "127.0.0.1:0", routes = [ { pool = demo } ] }
+              listeners.web { mode = http, bind = "127.0.0.1:0", fast-path = {{(fastPath ? "on" : "off")}}, routes = [ { pool = demo } ] }
               pools { {{TestNode.Pool("demo", "round-robin", backends.Weighted(1, 1, 1))}} }
             }
             """);
@@ -55,14 +57,16 @@ public sealed class HttpFailureTests
         Assert.False(served.ContainsKey("b2"), "the stopped backend cannot have answered");
     }
 
-    [Fact]
-    public async Task No_backend_accepting_connections_is_a_502_after_trying_each()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task No_backend_accepting_connections_is_a_502_after_trying_each(bool fastPath)
     {
         var dead1 = FreePort.Next();
         var dead2 = FreePort.Next();
         await using var node = await TestNode.StartAsync($$"""
             drover {
-              listeners.web { mode = http, bind = "127.0.0.1:0", routes = [ { pool = dead } ] }
+              listeners.web { mode = http, bind = "127.0.0.1:0", fast-path = {{(fastPath ? "on" : "off")}}, routes = [ { pool = dead } ] }
               pools.dead { backends = [ { id = d1, address = "127.0.0.1:{{dead1}}" }, { id = d2, address = "127.0.0.1:{{dead2}}" } ] }
             }
             """);
@@ -75,13 +79,15 @@ public sealed class HttpFailureTests
         Assert.All(backends, b => Assert.Equal(1, b.Failures)); // one attempt on each, not two on one
     }
 
-    [Fact]
-    public async Task A_pool_with_no_usable_backend_is_a_503()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_pool_with_no_usable_backend_is_a_503(bool fastPath)
     {
         await using var backends = await DemoBackends.StartAsync(1);
         await using var node = await TestNode.StartAsync($$"""
             drover {
-              listeners.web { mode = http, bind = "127.0.0.1:0", routes = [ { pool = off } ] }
+              listeners.web { mode = http, bind = "127.0.0.1:0", fast-path = {{(fastPath ? "on" : "off")}}, routes = [ { pool = off } ] }
               pools { {{TestNode.Pool("off", "round-robin", backends.Weighted(0))}} }
             }
             """);
@@ -92,14 +98,16 @@ public sealed class HttpFailureTests
         Assert.Contains("pool 'off' has no usable backend", await response.Content.ReadAsStringAsync());
     }
 
-    [Fact]
-    public async Task A_backend_that_does_not_answer_in_time_is_a_504()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_backend_that_does_not_answer_in_time_is_a_504(bool fastPath)
     {
         await using var backends = await DemoBackends.StartAsync(1);
         var b1 = backends.All[0];
         await using var node = await TestNode.StartAsync($$"""
             drover {
-              listeners.web { mode = http, bind = "127.0.0.1:0", routes = [ { pool = slow } ] }
+              listeners.web { mode = http, bind = "127.0.0.1:0", fast-path = {{(fastPath ? "on" : "off")}}, routes = [ { pool = slow } ] }
               pools.slow { backends = [ { id = b1, address = "{{b1.EndPoint}}" } ], timeouts { response = 300ms } }
             }
             """);

@@ -8,9 +8,16 @@ using Drover.Node.Tests.Support;
 
 namespace Drover.Node.Tests.Listeners;
 
-/// <summary>The L7 listener end to end: a real node on loopback in front of real demo backends.</summary>
-public sealed class HttpProxyTests : IAsyncLifetime
+/// <summary>
+/// The L7 listener end to end: a real node on loopback in front of real demo backends. Every test
+/// runs twice: with the HTTP/1.1 fast path (the default) and with the full pipeline only.
+/// </summary>
+public abstract class HttpProxyTests : IAsyncLifetime
 {
+    protected abstract bool FastPath { get; }
+
+    private string FastPathSetting => FastPath ? "on" : "off";
+
     private DemoBackends _backends = null!;
     private DroverNode _node = null!;
     private HttpClient _client = null!;
@@ -21,7 +28,7 @@ public sealed class HttpProxyTests : IAsyncLifetime
         var (b1, b2, b3) = (_backends.All[0], _backends.All[1], _backends.All[2]);
         _node = await TestNode.StartAsync($$"""
             drover {
-              listeners.web { mode = http, bind = "127.0.0.1:0", routes = [
+              listeners.web { mode = http, bind = "127.0.0.1:0", fast-path = {{FastPathSetting}}, routes = [
                 { host = "api.example.test", path-prefix = "/", pool = only-b3 }
                 { host = "*", path-prefix = "/sticky", pool = hashed }
                 { host = "*", path-prefix = "/", header { name = X-Pool, value = only-b3 }, pool = only-b3 }
@@ -214,7 +221,7 @@ public sealed class HttpProxyTests : IAsyncLifetime
     {
         await using var node = await TestNode.StartAsync($$"""
             drover {
-              listeners.web { mode = http, bind = "127.0.0.1:0", routes = [ { host = "only.example.test", pool = p } ] }
+              listeners.web { mode = http, bind = "127.0.0.1:0", fast-path = {{FastPathSetting}}, routes = [ { host = "only.example.test", pool = p } ] }
               pools { {{TestNode.Pool("p", "round-robin", _backends.Weighted(1))}} }
             }
             """);
@@ -257,4 +264,14 @@ public sealed class HttpProxyTests : IAsyncLifetime
         public override void SetLength(long value) => throw new NotSupportedException();
         public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
+}
+
+public sealed class HttpProxyWithFastPathTests : HttpProxyTests
+{
+    protected override bool FastPath => true;
+}
+
+public sealed class HttpProxyWithoutFastPathTests : HttpProxyTests
+{
+    protected override bool FastPath => false;
 }

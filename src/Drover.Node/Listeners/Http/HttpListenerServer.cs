@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
+using Drover.Node.Listeners.Http.FastPath;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace Drover.Node.Listeners.Http;
@@ -17,8 +18,8 @@ namespace Drover.Node.Listeners.Http;
 /// the <see cref="HttpProxyHandler"/>. One server per listener lets listeners bind, drain and
 /// unbind independently of each other.
 /// </summary>
-public sealed class HttpListenerServer(ListenerConfig config, Func<IHttpForwarder, HttpProxyHandler> handlerFactory, ILoggerFactory loggerFactory)
-    : IListenerServer
+public sealed class HttpListenerServer(ListenerConfig config, Func<IHttpForwarder, HttpProxyHandler> handlerFactory, ILoggerFactory loggerFactory,
+    Http1FastPath? fastPath = null) : IListenerServer
 {
     private WebApplication? _app;
     private int _inFlight;
@@ -39,6 +40,9 @@ public sealed class HttpListenerServer(ListenerConfig config, Func<IHttpForwarde
             kestrel.Listen((IPEndPoint)ResolveBind(config), listen =>
             {
                 listen.Protocols = HttpProtocols.Http1AndHttp2;
+                // Order matters: the fast path sees the first bytes; what it hands over (h2c's
+                // preface among them) reaches the h2c detector and then Kestrel's HTTP stack.
+                if (fastPath is not null) listen.UseHttp1FastPath(fastPath);
                 listen.UseH2cPriorKnowledge();
             });
         });

@@ -1,0 +1,446 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.IO.Pipelines;
+using System.Net;
+using System.Runtime.InteropServices;
+using System.Text;
+using Akka.Actor;
+using Drover.Core.Balancing;
+using Drover.Core.Http1;
+using Drover.Core.Pools;
+using Drover.Node.Pools;
+using Microsoft.AspNetCore.Connections;
+
+namespace Drover.Node.Listeners.Http.FastPath;
+
+/// <summary>
+/// Serves one client connection on the HTTP/1.1 fast path: parse a request head (strictly), route,
+/// pick, send the head and body over a kept-alive backend connection, relay the response, repeat.
+/// The first request that the strict parser does not accept, or that needs more than this path
+/// does (no route, cookies to hash, upgrades, chunked requests, HTTP/1.0, ...), is left unconsumed
+/// in the pipe and the rest of the connection is handed to Kestrel's own HTTP stack.
+/// </summary>
+internal sealed class FastPathConnection
+{
+    private static readonly ConcurrentDictionary<(string Pool, int Status, bool Close), byte[]> PoolErrors = new();
+
+    private readonly Http1FastPath _fastPath;
+    private readonly PipeReader _input;
+    private readonly PipeWriter _output;
+    private readonly Http1RequestHead _head = new();
+    private readonly Http1ResponseHead _response = new();
+    private readonly byte[] _clientIp;
+    private readonly ulong _clientIpHash;
+    private readonly CancellationTokenSource _timeout = new();
+    private byte[]? _headScratch;
+    private char[]? _chars;
+    private char[]? _headerChars;
+
+    public FastPathConnection(Http1FastPath fastPath, ConnectionContext connection)
+    {
+        _fastPath = fastPath;
+        _input = connection.Transport.Input;
+        _output = connection.Transport.Output;
+        var address = (connection.RemoteEndPoint as IPEndPoint)?.Address;
+        if (address is { IsIPv4MappedToIPv6: true }) address = address.MapToIPv4();
+        _clientIp = Encoding.ASCII.GetBytes(address?.ToString() ?? "unknown");
+        _clientIpHash = RequestHashing.HashAddress(address);
+    }
+
+    /// <summary>Serves requests until the connection ends (false) or must go to Kestrel (true).</summary>
+    public async Task<bool> ServeAsync()
+    {
+        try
+        {
+            while (true)
+            {
+                var next = await ServeOneAsync();
+                if (next != Next.Continue) return next == Next.HandOver;
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException or ConnectionResetException or ObjectDisposedException)
+        {
+            return false; // the client went away or a timeout passed: the connection ends
+        }
+        finally
+        {
+            _timeout.Dispose();
+            if (_headScratch is not null) ArrayPool<byte>.Shared.Return(_headScratch);
+            if (_chars is not null) ArrayPool<char>.Shared.Return(_chars);
+            if (_headerChars is not null) ArrayPool<char>.Shared.Return(_headerChars);
+        }
+    }
+
+    private enum Next
+    {
+        Continue,
+        Close,
+        HandOver,
+    }
+
+    private async ValueTask<Next> ServeOneAsync()
+    {
+        // 1. A complete request head, within the keep-alive timeout.
+        ReadOnlySequence<byte> buffer;
+        _timeout.CancelAfter(Http1FastPath.KeepAliveTimeout);
+        while (true)
+        {
+            var read = await _input.ReadAsync(_timeout.Token);
+            buffer = read.Buffer;
+            if (buffer.IsEmpty && read.IsCompleted) return Next.Close;
+            var status = Http1RequestParser.Parse(HeadSpan(buffer), _head);
+            if (status == Http1ParseStatus.Complete) break;
+            if (status == Http1ParseStatus.Incomplete && !read.IsCompleted)
+            {
+                _input.AdvanceTo(buffer.Start, buffer.End);
+                continue;
+            }
+            _input.AdvanceTo(buffer.Start); // not ours: Kestrel reads these same bytes
+            return status == Http1ParseStatus.Incomplete ? Next.Close : Next.HandOver;
+        }
+        _timeout.CancelAfter(Timeout.Infinite);
+
+        // 2. Route and pick (synchronous: the head is a span).
+        var target = Select(HeadSpan(buffer));
+        if (target.Pool is null)
+        {
+            _input.AdvanceTo(buffer.Start);
+            return Next.HandOver;
+        }
+        var pool = target.Pool;
+        var snapshot = target.Snapshot!;
+        var contentLength = _head.ContentLength;
+        var clientClose = _head.ConnectionClose;
+        var isHead = _head.IsHead;
+
+        // 3. A backend connection; a backend that cannot be connected is skipped for another.
+        var pick = new PickContext(target.Hash);
+        var attempts = Math.Min(HttpProxyHandler.MaxConnectAttempts, snapshot.Candidates.Length);
+        BackendConnection? connection = null;
+        Backend? backend = null;
+        for (var attempt = 0; attempt < attempts && connection is null; attempt++)
+        {
+            var index = snapshot.Balancer.Pick(pick);
+            if (index < 0) break;
+            backend = snapshot.Candidates[index];
+            try
+            {
+                connection = await pool.Connections[backend.Ordinal].RentAsync(CancellationToken.None);
+            }
+            catch (BackendConnectException ex)
+            {
+                backend.OnFailure();
+                pool.Actor.Tell(new PoolProtocol.ConnectFailed(backend.Id, ex.Message));
+                pick = pick.Exclude(index);
+            }
+        }
+        if (connection is null)
+        {
+            // Answer without reading a body we will not forward: then the connection cannot continue.
+            var close = clientClose || contentLength > 0;
+            _input.AdvanceTo(buffer.GetPosition(_head.HeadLength));
+            await WriteAsync(PoolError(pool.Name, attempts == 0 ? 503 : 502, close));
+            return close ? Next.Close : Next.Continue;
+        }
+
+        backend!.OnStart();
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            return await ForwardAsync(pool, backend, connection, buffer, contentLength, clientClose, isHead, started);
+        }
+        finally
+        {
+            backend.OnEnd();
+        }
+    }
+
+    private async ValueTask<Next> ForwardAsync(PoolHandle pool, Backend backend, BackendConnection connection,
+        ReadOnlySequence<byte> buffer, long contentLength, bool clientClose, bool isHead, long started)
+    {
+        var backendPool = pool.Connections[backend.Ordinal];
+        var headConsumed = false;
+        try
+        {
+            // 4. The request: head (rewritten) and body. A bodiless request keeps its head in the
+            // pipe until the response starts, so it can be resent once if a pooled connection
+            // turns out to have been closed by the backend meanwhile.
+            var timeout = pool.RequestConfig.ActivityTimeout ?? TimeSpan.FromSeconds(30);
+            ResponseHead head;
+            if (contentLength > 0)
+            {
+                WriteRequestHead(connection.Output, buffer);
+                _input.AdvanceTo(buffer.GetPosition(_head.HeadLength));
+                headConsumed = true;
+                await CopyClientBodyAsync(connection.Output, contentLength);
+                await connection.Output.FlushAsync();
+                head = await ReadResponseHeadAsync(connection, timeout, isHead);
+            }
+            else
+            {
+                head = await SendHeadAndReadResponseAsync(connection, buffer, timeout, isHead);
+                if (head == ResponseHead.ClosedEarly && connection.Uses > 0)
+                {
+                    connection.Abort();
+                    connection = await backendPool.ConnectAsync(CancellationToken.None);
+                    head = await SendHeadAndReadResponseAsync(connection, buffer, timeout, isHead);
+                }
+            }
+            if (!headConsumed)
+            {
+                _input.AdvanceTo(buffer.GetPosition(_head.HeadLength));
+                headConsumed = true;
+            }
+
+            if (head != ResponseHead.Ok)
+            {
+                backend.OnFailure();
+                connection.Abort();
+                await WriteAsync(head == ResponseHead.TimedOut ? CannedResponses.GatewayTimeout : CannedResponses.BadGatewayResponse);
+                return Next.Close;
+            }
+            backend.RecordLatency(Stopwatch.GetTimestamp() - started);
+            _fastPath.CountServed();
+
+            // 5. The response: head (hop-by-hop headers dropped) and body by its framing.
+            var framing = _response.Framing;
+            var responseLength = _response.ContentLength;
+            var closeAfter = clientClose || framing == BodyFraming.UntilClose;
+            var backendReusable = !_response.ConnectionClose && framing != BodyFraming.UntilClose;
+            RelayResponseHead(connection, closeAfter);
+            var ok = framing switch
+            {
+                BodyFraming.ContentLength => await CopyBackendBodyAsync(connection, responseLength, pool),
+                BodyFraming.Chunked => await CopyChunkedBodyAsync(connection, pool),
+                BodyFraming.UntilClose => await CopyBackendBodyAsync(connection, long.MaxValue, pool),
+                _ => true,
+            };
+            var flush = await _output.FlushAsync();
+
+            if (ok && backendReusable) backendPool.Return(connection);
+            else connection.Abort();
+            if (!ok || flush.IsCompleted) return Next.Close;
+            return closeAfter ? Next.Close : Next.Continue;
+        }
+        catch (Exception)
+        {
+            connection.Abort();
+            if (!headConsumed) _input.AdvanceTo(buffer.GetPosition(_head.HeadLength));
+            throw;
+        }
+    }
+
+    /// <summary>Sends a bodiless request; a connection that fails on write or closes before answering is reported as <see cref="ResponseHead.ClosedEarly"/>.</summary>
+    private async ValueTask<ResponseHead> SendHeadAndReadResponseAsync(BackendConnection connection, ReadOnlySequence<byte> buffer, TimeSpan timeout, bool isHead)
+    {
+        WriteRequestHead(connection.Output, buffer);
+        try
+        {
+            var flush = await connection.Output.FlushAsync();
+            if (flush.IsCompleted) return ResponseHead.ClosedEarly;
+        }
+        catch (IOException)
+        {
+            return ResponseHead.ClosedEarly;
+        }
+        return await ReadResponseHeadAsync(connection, timeout, isHead);
+    }
+
+    private enum ResponseHead
+    {
+        Ok,
+        ClosedEarly,
+        Invalid,
+        TimedOut,
+    }
+
+    private async ValueTask<ResponseHead> ReadResponseHeadAsync(BackendConnection connection, TimeSpan timeout, bool isHead)
+    {
+        _timeout.CancelAfter(timeout);
+        try
+        {
+            while (true)
+            {
+                ReadResult read;
+                try
+                {
+                    read = await connection.Input.ReadAsync(_timeout.Token);
+                }
+                catch (IOException)
+                {
+                    return ResponseHead.ClosedEarly;
+                }
+                var buffer = read.Buffer;
+                if (buffer.IsEmpty && read.IsCompleted) return ResponseHead.ClosedEarly;
+                var status = Http1ResponseParser.Parse(HeadSpan(buffer), _response, isHead);
+                if (status == Http1ParseStatus.Complete)
+                {
+                    connection.Input.AdvanceTo(buffer.Start); // the head stays until it is relayed
+                    return ResponseHead.Ok;
+                }
+                if (status != Http1ParseStatus.Incomplete || read.IsCompleted)
+                {
+                    connection.Input.AdvanceTo(buffer.Start);
+                    return ResponseHead.Invalid;
+                }
+                connection.Input.AdvanceTo(buffer.Start, buffer.End);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            return ResponseHead.TimedOut;
+        }
+        finally
+        {
+            _timeout.CancelAfter(Timeout.Infinite);
+        }
+    }
+
+    private void RelayResponseHead(BackendConnection connection, bool addConnectionClose)
+    {
+        if (!connection.Input.TryRead(out var read)) throw new InvalidOperationException("the response head is no longer buffered");
+        var buffer = read.Buffer;
+        Http1HeadWriter.WriteResponse(_output, HeadSpan(buffer), _response, addConnectionClose && !_response.ConnectionClose);
+        connection.Input.AdvanceTo(buffer.GetPosition(_response.HeadLength));
+    }
+
+    private void WriteRequestHead(PipeWriter output, ReadOnlySequence<byte> buffer) =>
+        Http1HeadWriter.WriteRequest(output, HeadSpan(buffer), _head, _clientIp, "http"u8);
+
+    private async ValueTask CopyClientBodyAsync(PipeWriter backend, long length)
+    {
+        while (length > 0)
+        {
+            var read = await _input.ReadAsync();
+            var buffer = read.Buffer;
+            if (buffer.IsEmpty && read.IsCompleted) throw new IOException("the client closed before sending the whole body");
+            var slice = buffer.Slice(0, Math.Min(length, buffer.Length));
+            foreach (var segment in slice) backend.Write(segment.Span);
+            length -= slice.Length;
+            _input.AdvanceTo(slice.End);
+            var flush = await backend.FlushAsync();
+            if (flush.IsCompleted) throw new IOException("the backend stopped reading the request body");
+        }
+    }
+
+    /// <summary>Copies up to <paramref name="length"/> bytes (or until the backend closes, for <see cref="long.MaxValue"/>).</summary>
+    private async ValueTask<bool> CopyBackendBodyAsync(BackendConnection connection, long length, PoolHandle pool)
+    {
+        var untilClose = length == long.MaxValue;
+        var timeout = pool.RequestConfig.ActivityTimeout ?? TimeSpan.FromSeconds(30);
+        while (length > 0)
+        {
+            _timeout.CancelAfter(timeout);
+            var read = await connection.Input.ReadAsync(_timeout.Token);
+            _timeout.CancelAfter(Timeout.Infinite);
+            var buffer = read.Buffer;
+            if (buffer.IsEmpty && read.IsCompleted)
+            {
+                connection.Input.AdvanceTo(buffer.End);
+                return untilClose;
+            }
+            var slice = buffer.Slice(0, Math.Min(length, buffer.Length));
+            foreach (var segment in slice) _output.Write(segment.Span);
+            length -= slice.Length;
+            connection.Input.AdvanceTo(slice.End);
+            var flush = await _output.FlushAsync();
+            if (flush.IsCompleted) return false;
+        }
+        return true;
+    }
+
+    private async ValueTask<bool> CopyChunkedBodyAsync(BackendConnection connection, PoolHandle pool)
+    {
+        var scanner = new ChunkedBodyScanner();
+        var timeout = pool.RequestConfig.ActivityTimeout ?? TimeSpan.FromSeconds(30);
+        while (!scanner.IsComplete)
+        {
+            _timeout.CancelAfter(timeout);
+            var read = await connection.Input.ReadAsync(_timeout.Token);
+            _timeout.CancelAfter(Timeout.Infinite);
+            var buffer = read.Buffer;
+            if (buffer.IsEmpty && read.IsCompleted) return false;
+            long taken = 0;
+            foreach (var segment in buffer)
+            {
+                var body = scanner.Scan(segment.Span);
+                if (body < 0) return false;
+                _output.Write(segment.Span[..body]);
+                taken += body;
+                if (scanner.IsComplete) break;
+            }
+            connection.Input.AdvanceTo(buffer.GetPosition(taken));
+            var flush = await _output.FlushAsync();
+            if (flush.IsCompleted) return false;
+        }
+        return true;
+    }
+
+    private async ValueTask WriteAsync(byte[] response)
+    {
+        _output.Write(response);
+        await _output.FlushAsync();
+    }
+
+    private static byte[] PoolError(string pool, int status, bool close) =>
+        PoolErrors.GetOrAdd((pool, status, close), key => key.Status == 503
+            ? CannedResponses.Create(503, "Service Unavailable", $"pool '{key.Pool}' has no usable backend", key.Close)
+            : CannedResponses.Create(502, "Bad Gateway", $"no backend of pool '{key.Pool}' could be connected", key.Close));
+
+    private readonly record struct Target(PoolHandle? Pool, PoolSnapshot? Snapshot, ulong Hash);
+
+    /// <summary>Matches a route and computes the hash; a default <see cref="Target"/> means "hand over".</summary>
+    private Target Select(ReadOnlySpan<byte> head)
+    {
+        var method = FastPathText.KnownMethod(head[.._head.MethodLength]);
+        if (method is null || _head.HostIndex < 0) return default;
+        var chars = _chars ??= ArrayPool<char>.Shared.Rent(Http1RequestHead.MaxHeadBytes);
+        var hostField = _head.Headers[_head.HostIndex];
+        var targetBytes = head.Slice(_head.TargetStart, _head.TargetLength);
+        var query = targetBytes.IndexOf((byte)'?');
+        var pathBytes = query < 0 ? targetBytes : targetBytes[..query];
+        // Kestrel's pipeline routes on the decoded path; rather than decode here, escaped paths take that path.
+        if (pathBytes.IndexOf((byte)'%') >= 0 || hostField.ValueLength + pathBytes.Length > chars.Length / 2) return default;
+
+        var host = FastPathText.Decode(head.Slice(hostField.ValueStart, hostField.ValueLength), chars);
+        var path = FastPathText.Decode(pathBytes, chars.AsSpan(host.Length));
+        var headers = new FastPathHeaders(head, _head, _headerChars ??= ArrayPool<char>.Shared.Rent(4096));
+        var route = _fastPath.Routes.Match(host, path, method, ref headers);
+        if (route is null) return default;
+
+        var pool = route.Target;
+        var snapshot = pool.Snapshot;
+        if (snapshot.Candidates.Length == 0) return new Target(pool, snapshot, 0);
+        ulong hash = 0;
+        if (snapshot.NeedsHash)
+        {
+            var key = snapshot.Config.HashKey;
+            switch (key.Source)
+            {
+                case HashKeySource.ClientIp:
+                    hash = _clientIpHash;
+                    break;
+                case HashKeySource.Path:
+                    hash = KeyHash.Hash(MemoryMarshal.AsBytes(path));
+                    break;
+                case HashKeySource.Header:
+                    hash = headers.TryGet(key.Name!, out var value) ? KeyHash.Hash(MemoryMarshal.AsBytes(value)) : _clientIpHash;
+                    break;
+                default:
+                    return default; // cookies: the full pipeline parses them
+            }
+        }
+        return new Target(pool, snapshot, hash);
+    }
+
+    /// <summary>The head as one span: the first segment, or a copy of the first bytes when the head spans segments.</summary>
+    private ReadOnlySpan<byte> HeadSpan(ReadOnlySequence<byte> buffer)
+    {
+        if (buffer.IsSingleSegment) return buffer.FirstSpan;
+        var length = (int)Math.Min(buffer.Length, Http1RequestHead.MaxHeadBytes + 4);
+        var scratch = _headScratch ??= ArrayPool<byte>.Shared.Rent(Http1RequestHead.MaxHeadBytes + 4);
+        buffer.Slice(0, length).CopyTo(scratch);
+        return scratch.AsSpan(0, length);
+    }
+}

@@ -1,0 +1,48 @@
+using Drover.Core.Routing;
+using Drover.Node.Pools;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+
+namespace Drover.Node.Listeners.Http.FastPath;
+
+/// <summary>
+/// The HTTP/1.1 fast path, a Kestrel connection middleware in front of Kestrel's HTTP stack. Plain
+/// keep-alive HTTP/1.1 requests that a strict parser accepts are proxied here over pooled backend
+/// connections, without the ASP.NET pipeline, HttpContext or HttpClient. Anything else (HTTP/2,
+/// h2c, upgrades, chunked or Expect requests, HTTP/1.0, absolute URIs, escaped paths, cookie
+/// hashing, no matching route, or bytes the parser rejects) goes, with all its bytes unconsumed, to
+/// Kestrel and the YARP-based <see cref="HttpProxyHandler"/> for the rest of the connection. Kestrel's
+/// parser stays the authority on malformed input: the fast path never answers 400 itself.
+/// </summary>
+public sealed class Http1FastPath(RouteTable<PoolHandle> routes)
+{
+    /// <summary>Kestrel's own default: an idle keep-alive connection is closed after this.</summary>
+    public static readonly TimeSpan KeepAliveTimeout = TimeSpan.FromSeconds(130);
+
+    private long _served;
+    private long _handedOver;
+
+    public RouteTable<PoolHandle> Routes { get; } = routes;
+
+    /// <summary>Requests proxied by the fast path.</summary>
+    public long Served => Volatile.Read(ref _served);
+
+    /// <summary>Connections handed to Kestrel's HTTP stack (each carries on there to its end).</summary>
+    public long HandedOver => Volatile.Read(ref _handedOver);
+
+    internal void CountServed() => Interlocked.Increment(ref _served);
+
+    public async Task RunAsync(ConnectionContext connection, ConnectionDelegate next)
+    {
+        var handOver = await new FastPathConnection(this, connection).ServeAsync();
+        if (!handOver) return;
+        Interlocked.Increment(ref _handedOver);
+        await next(connection);
+    }
+}
+
+public static class Http1FastPathExtensions
+{
+    public static IConnectionBuilder UseHttp1FastPath(this ListenOptions listen, Http1FastPath fastPath) =>
+        listen.Use(next => connection => fastPath.RunAsync(connection, next));
+}

@@ -1,0 +1,58 @@
+using System.Collections.Concurrent;
+using Drover.Core.Pools;
+
+namespace Drover.Node.Pools;
+
+/// <summary>
+/// Idle keep-alive connections to one backend for the HTTP/1.1 fast path, in a lock-free stack
+/// (the most recently used first: the warmest, and the least likely to have been closed by the
+/// backend). Connections idle longer than <see cref="MaxIdle"/> are dropped when met.
+/// </summary>
+public sealed class BackendConnectionPool(Backend backend, TimeSpan connectTimeout)
+{
+    /// <summary>Below the usual keep-alive timeouts of backends (nginx 75 s, Kestrel 130 s).</summary>
+    public static readonly TimeSpan MaxIdle = TimeSpan.FromSeconds(50);
+    public const int MaxIdleConnections = 512;
+
+    private readonly ConcurrentStack<BackendConnection> _idle = new();
+
+    public Backend Backend { get; } = backend;
+
+    public int IdleCount => _idle.Count;
+
+    /// <summary>An idle connection, or a new one. Throws <see cref="BackendConnectException"/> when connecting fails.</summary>
+    public ValueTask<BackendConnection> RentAsync(CancellationToken cancellationToken)
+    {
+        var now = Environment.TickCount64;
+        while (_idle.TryPop(out var connection))
+        {
+            if (now - connection.IdleSince < (long)MaxIdle.TotalMilliseconds) return ValueTask.FromResult(connection);
+            connection.Abort();
+        }
+        return ConnectAsync(cancellationToken);
+    }
+
+    /// <summary>A new connection, never an idle one (to resend after a pooled one turned out closed).</summary>
+    public async ValueTask<BackendConnection> ConnectAsync(CancellationToken cancellationToken)
+    {
+        var socket = await BackendConnector.ConnectAsync(Backend.EndPoint, connectTimeout, cancellationToken).ConfigureAwait(false);
+        return new BackendConnection(socket);
+    }
+
+    public void Return(BackendConnection connection)
+    {
+        connection.IdleSince = Environment.TickCount64;
+        connection.Uses++;
+        if (_idle.Count >= MaxIdleConnections)
+        {
+            connection.Abort();
+            return;
+        }
+        _idle.Push(connection);
+    }
+
+    public void Clear()
+    {
+        while (_idle.TryPop(out var connection)) connection.Abort();
+    }
+}
