@@ -32,6 +32,9 @@ public sealed class HttpListenerServer(ListenerConfig config, Func<IHttpForwarde
         builder.Configuration.Sources.Clear(); // this server is configured by drover { }, not ASPNETCORE_* variables
         builder.Services.Replace(ServiceDescriptor.Singleton(loggerFactory));
         builder.Services.AddHttpForwarder();
+        // With inline socket completions (DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1), Kestrel's
+        // pipes should run inline too; otherwise every read still hops to a thread-pool thread.
+        builder.WebHost.UseSockets(sockets => sockets.UnsafePreferInlineScheduling = InlineCompletions);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
@@ -68,6 +71,9 @@ public sealed class HttpListenerServer(ListenerConfig config, Func<IHttpForwarde
         var uri = new Uri(address);
         return new IPEndPoint(IPAddress.Parse(uri.Host.Trim('[', ']')), uri.Port);
     }
+
+    private static readonly bool InlineCompletions =
+        Environment.GetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS") == "1";
 
     private static EndPoint ResolveBind(ListenerConfig config) => config.Bind.ToEndPoint();
 

@@ -3,6 +3,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.IO.Pipelines;
 using System.Net;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
 using Akka.Actor;
@@ -79,6 +80,7 @@ internal sealed class FastPathConnection
         HandOver,
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<Next> ServeOneAsync()
     {
         // 1. A complete request head, within the keep-alive timeout.
@@ -156,6 +158,7 @@ internal sealed class FastPathConnection
         }
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<Next> ForwardAsync(PoolHandle pool, Backend backend, BackendConnection connection,
         ReadOnlySequence<byte> buffer, long contentLength, bool clientClose, bool isHead, long started)
     {
@@ -232,6 +235,7 @@ internal sealed class FastPathConnection
     }
 
     /// <summary>Sends a bodiless request; a connection that fails on write or closes before answering is reported as <see cref="ResponseHead.ClosedEarly"/>.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<ResponseHead> SendHeadAndReadResponseAsync(BackendConnection connection, ReadOnlySequence<byte> buffer, TimeSpan timeout, bool isHead)
     {
         WriteRequestHead(connection.Output, buffer);
@@ -255,6 +259,7 @@ internal sealed class FastPathConnection
         TimedOut,
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<ResponseHead> ReadResponseHeadAsync(BackendConnection connection, TimeSpan timeout, bool isHead)
     {
         _timeout.CancelAfter(timeout);
@@ -308,6 +313,7 @@ internal sealed class FastPathConnection
     private void WriteRequestHead(PipeWriter output, ReadOnlySequence<byte> buffer) =>
         Http1HeadWriter.WriteRequest(output, HeadSpan(buffer), _head, _clientIp, "http"u8);
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask CopyClientBodyAsync(PipeWriter backend, long length)
     {
         while (length > 0)
@@ -325,6 +331,7 @@ internal sealed class FastPathConnection
     }
 
     /// <summary>Copies up to <paramref name="length"/> bytes (or until the backend closes, for <see cref="long.MaxValue"/>).</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> CopyBackendBodyAsync(BackendConnection connection, long length, PoolHandle pool)
     {
         var untilClose = length == long.MaxValue;
@@ -350,6 +357,7 @@ internal sealed class FastPathConnection
         return true;
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> CopyChunkedBodyAsync(BackendConnection connection, PoolHandle pool)
     {
         var scanner = new ChunkedBodyScanner();
@@ -377,6 +385,7 @@ internal sealed class FastPathConnection
         return true;
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask WriteAsync(byte[] response)
     {
         _output.Write(response);
