@@ -120,4 +120,39 @@ public sealed class HttpFailureTests
         using var fast = await client.GetAsync($"http://{node.Runtime.ListenerEndPoint("web")}/delay/10");
         Assert.Equal(HttpStatusCode.OK, fast.StatusCode);
     }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_backend_that_hangs_up_without_answering_costs_a_GET_nothing_and_a_POST_is_never_resent(bool fastPath)
+    {
+        await using var healthy = await DemoBackends.StartAsync(1);
+        await using var broken = new HangUpServer();
+        await using var node = await TestNode.StartAsync($$"""
+            drover {
+              listeners.web { mode = http, bind = "127.0.0.1:0", fast-path = {{(fastPath ? "on" : "off")}}, routes = [ { pool = p } ] }
+              pools.p.backends = [ { id = broken, address = "{{broken.EndPoint}}" }, { id = b1, address = "{{healthy.All[0].EndPoint}}" } ]
+            }
+            """);
+        using var client = new HttpClient { BaseAddress = new Uri($"http://{node.Runtime.ListenerEndPoint("web")}") };
+
+        for (var i = 0; i < 6; i++)
+        {
+            using var get = await client.GetAsync($"/get{i}");
+            Assert.Equal(HttpStatusCode.OK, get.StatusCode);
+        }
+        Assert.Contains(broken.RequestLines, l => l.StartsWith("GET /get"));
+
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 6; i++)
+        {
+            using var post = await client.PostAsync($"/sink?n={i}", new ByteArrayContent(new byte[100]));
+            statuses.Add(post.StatusCode);
+        }
+        var droppedPosts = broken.RequestLines.Count(l => l.StartsWith("POST /sink"));
+        Assert.True(droppedPosts > 0, "round robin should have sent some POSTs to the broken backend");
+        // Every POST the broken backend swallowed became a 502; none was sent again to the healthy one.
+        Assert.Equal(droppedPosts, statuses.Count(s => s == HttpStatusCode.BadGateway));
+        Assert.Equal(6 - droppedPosts, statuses.Count(s => s == HttpStatusCode.OK));
+    }
 }

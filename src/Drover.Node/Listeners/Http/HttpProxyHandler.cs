@@ -4,6 +4,7 @@ using Drover.Core.Balancing;
 using Drover.Core.Routing;
 using Drover.Node.Pools;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace Drover.Node.Listeners.Http;
@@ -11,12 +12,13 @@ namespace Drover.Node.Listeners.Http;
 /// <summary>
 /// The L7 data path for one listener: match a route, read the pool's snapshot, pick a backend and
 /// forward with YARP's <see cref="IHttpForwarder"/>. A request whose connection to the backend
-/// could not be made (so the backend received nothing) goes to another backend. No locks and no
+/// could not be made (so the backend received nothing), or a bodiless idempotent request that the
+/// backend dropped without answering, goes to another backend. No locks and no
 /// actor round trip; what the actors need to know is told, not asked.
 /// </summary>
 public sealed class HttpProxyHandler(RouteTable<PoolHandle> routes, IHttpForwarder forwarder)
 {
-    /// <summary>Connect attempts per request, across different backends.</summary>
+    /// <summary>Attempts per request, each on a different backend.</summary>
     public const int MaxConnectAttempts = 3;
 
     public RouteTable<PoolHandle> Routes { get; } = routes;
@@ -63,7 +65,7 @@ public sealed class HttpProxyHandler(RouteTable<PoolHandle> routes, IHttpForward
             }
 
             var exception = context.Features.Get<IForwarderErrorFeature>()?.Exception;
-            if (!BackendConnectException.IsConnectFailure(exception))
+            if (!BackendConnectException.IsConnectFailure(exception) && !UnansweredAndSafeToResend(context, error))
             {
                 // Not provably unsent (or the client went away): YARP has set 502/504 (or 400 for a client abort).
                 if (error is not (ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled or ForwarderError.RequestBodyClient))
@@ -72,10 +74,11 @@ public sealed class HttpProxyHandler(RouteTable<PoolHandle> routes, IHttpForward
             }
 
             backend.OnFailure();
-            pool.Actor.Tell(new PoolProtocol.ConnectFailed(backend.Id, exception!.GetBaseException().Message));
+            pool.Actor.Tell(new PoolProtocol.ConnectFailed(backend.Id, exception?.GetBaseException().Message ?? error.ToString()));
             if (context.Response.HasStarted) return;
 
-            // The backend received nothing: clear YARP's error response and try another backend.
+            // The backend received nothing, or answered nothing to a request that is safe to send
+            // again: clear YARP's error response and try another backend.
             context.Response.Clear();
             context.Features.Set<IForwarderErrorFeature>(null);
             pick = pick.Exclude(index);
@@ -86,6 +89,18 @@ public sealed class HttpProxyHandler(RouteTable<PoolHandle> routes, IHttpForward
         else
             await RespondAsync(context, StatusCodes.Status502BadGateway, $"no backend of pool '{pool.Name}' could be connected");
     }
+
+    /// <summary>
+    /// The backend failed before any response (not a timeout, not the client going away), and the
+    /// request has no body and a method that may be repeated: sending it elsewhere cannot do harm.
+    /// </summary>
+    private static bool UnansweredAndSafeToResend(HttpContext context, ForwarderError error) =>
+        error == ForwarderError.Request
+        && !context.RequestAborted.IsCancellationRequested
+        && !context.Response.HasStarted
+        && context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody == false
+        && !HttpMethods.IsPost(context.Request.Method)
+        && !HttpMethods.IsPatch(context.Request.Method);
 
     private static Task RespondAsync(HttpContext context, int status, string message)
     {

@@ -116,59 +116,73 @@ internal sealed class FastPathConnection
         var clientClose = _head.ConnectionClose;
         var isHead = _head.IsHead;
 
-        // 3. A backend connection; a backend that cannot be connected is skipped for another.
+        // 3. A backend. One that cannot be connected, or (for a bodiless idempotent request) that
+        // closes the connection before answering, is skipped for another: it provably answered nothing.
+        var retryable = contentLength <= 0 && target.Idempotent;
         var pick = new PickContext(target.Hash);
         var attempts = Math.Min(HttpProxyHandler.MaxConnectAttempts, snapshot.Candidates.Length);
-        BackendConnection? connection = null;
-        Backend? backend = null;
-        for (var attempt = 0; attempt < attempts && connection is null; attempt++)
+        for (var attempt = 0; attempt < attempts; attempt++)
         {
             var index = snapshot.Balancer.Pick(pick);
             if (index < 0) break;
-            backend = snapshot.Candidates[index];
+            var backend = snapshot.Candidates[index];
+            BackendConnection connection;
             try
             {
                 connection = await pool.Connections[backend.Ordinal].RentAsync(CancellationToken.None);
             }
             catch (BackendConnectException ex)
             {
-                backend.OnFailure();
-                pool.Actor.Tell(new PoolProtocol.ConnectFailed(backend.Id, ex.Message));
+                ReportUnanswered(pool, backend, ex.Message);
                 pick = pick.Exclude(index);
+                continue;
             }
-        }
-        if (connection is null)
-        {
-            // Answer without reading a body we will not forward: then the connection cannot continue.
-            var close = clientClose || contentLength > 0;
-            _input.AdvanceTo(buffer.GetPosition(_head.HeadLength));
-            await WriteAsync(PoolError(pool.Name, attempts == 0 ? 503 : 502, close));
-            return close ? Next.Close : Next.Continue;
+
+            backend.OnStart();
+            Next? next;
+            try
+            {
+                next = await ForwardAsync(pool, backend, connection, buffer, contentLength, clientClose, isHead, retryable);
+            }
+            finally
+            {
+                backend.OnEnd();
+            }
+            if (next is { } done) return done;
+            ReportUnanswered(pool, backend, "closed the connection without answering");
+            pick = pick.Exclude(index);
         }
 
-        backend!.OnStart();
-        var started = Stopwatch.GetTimestamp();
-        try
-        {
-            return await ForwardAsync(pool, backend, connection, buffer, contentLength, clientClose, isHead, started);
-        }
-        finally
-        {
-            backend.OnEnd();
-        }
+        // Answer without reading a body we will not forward: then the connection cannot continue.
+        var close = clientClose || contentLength > 0;
+        _input.AdvanceTo(buffer.GetPosition(_head.HeadLength));
+        await WriteAsync(PoolError(pool.Name, attempts == 0 ? 503 : 502, close));
+        return close ? Next.Close : Next.Continue;
     }
 
+    private static void ReportUnanswered(PoolHandle pool, Backend backend, string reason)
+    {
+        backend.OnFailure();
+        pool.Actor.Tell(new PoolProtocol.ConnectFailed(backend.Id, reason));
+    }
+
+    /// <summary>
+    /// Forwards one request over <paramref name="connection"/>. Returns null when the request may
+    /// go to another backend: it is <paramref name="retryable"/>, nothing was sent to the client, and
+    /// the backend closed without answering (on a fresh connection: a pooled one that turned out
+    /// closed is first replaced once, to the same backend).
+    /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<Next> ForwardAsync(PoolHandle pool, Backend backend, BackendConnection connection,
-        ReadOnlySequence<byte> buffer, long contentLength, bool clientClose, bool isHead, long started)
+    private async ValueTask<Next?> ForwardAsync(PoolHandle pool, Backend backend, BackendConnection connection,
+        ReadOnlySequence<byte> buffer, long contentLength, bool clientClose, bool isHead, bool retryable)
     {
         var backendPool = pool.Connections[backend.Ordinal];
+        var started = Stopwatch.GetTimestamp();
         var headConsumed = false;
         try
         {
             // 4. The request: head (rewritten) and body. A bodiless request keeps its head in the
-            // pipe until the response starts, so it can be resent once if a pooled connection
-            // turns out to have been closed by the backend meanwhile.
+            // pipe until the response starts, so it can be sent again.
             var timeout = pool.RequestConfig.ActivityTimeout ?? TimeSpan.FromSeconds(30);
             ResponseHead head;
             if (contentLength > 0)
@@ -186,8 +200,21 @@ internal sealed class FastPathConnection
                 if (head == ResponseHead.ClosedEarly && connection.Uses > 0)
                 {
                     connection.Abort();
-                    connection = await backendPool.ConnectAsync(CancellationToken.None);
+                    try
+                    {
+                        connection = await backendPool.ConnectAsync(CancellationToken.None);
+                    }
+                    catch (BackendConnectException)
+                    {
+                        if (retryable) return null;
+                        throw;
+                    }
                     head = await SendHeadAndReadResponseAsync(connection, buffer, timeout, isHead);
+                }
+                if (head == ResponseHead.ClosedEarly && retryable)
+                {
+                    connection.Abort();
+                    return null;
                 }
             }
             if (!headConsumed)
@@ -397,7 +424,7 @@ internal sealed class FastPathConnection
             ? CannedResponses.Create(503, "Service Unavailable", $"pool '{key.Pool}' has no usable backend", key.Close)
             : CannedResponses.Create(502, "Bad Gateway", $"no backend of pool '{key.Pool}' could be connected", key.Close));
 
-    private readonly record struct Target(PoolHandle? Pool, PoolSnapshot? Snapshot, ulong Hash);
+    private readonly record struct Target(PoolHandle? Pool, PoolSnapshot? Snapshot, ulong Hash, bool Idempotent);
 
     /// <summary>Matches a route and computes the hash; a default <see cref="Target"/> means "hand over".</summary>
     private Target Select(ReadOnlySpan<byte> head)
@@ -420,7 +447,8 @@ internal sealed class FastPathConnection
 
         var pool = route.Target;
         var snapshot = pool.Snapshot;
-        if (snapshot.Candidates.Length == 0) return new Target(pool, snapshot, 0);
+        var idempotent = method is not ("POST" or "PATCH");
+        if (snapshot.Candidates.Length == 0) return new Target(pool, snapshot, 0, idempotent);
         ulong hash = 0;
         if (snapshot.NeedsHash)
         {
@@ -440,7 +468,7 @@ internal sealed class FastPathConnection
                     return default; // cookies: the full pipeline parses them
             }
         }
-        return new Target(pool, snapshot, hash);
+        return new Target(pool, snapshot, hash, idempotent);
     }
 
     /// <summary>The head as one span: the first segment, or a copy of the first bytes when the head spans segments.</summary>
