@@ -123,7 +123,7 @@ public sealed class NodeProcessTests
         var before = node.PeakRssBytes;
 
         const long size = 100L * 1024 * 1024;
-        var content = new StreamContent(new ZeroStream(size));
+        var content = new StreamContent(new PatternStream(size));
         using var response = await client.PostAsync($"http://127.0.0.1:{web}/sink", content);
         Assert.StartsWith($"{size} ", await response.Content.ReadAsStringAsync());
 
@@ -166,26 +166,5 @@ public sealed class NodeProcessTests
         using var response = await client.GetAsync($"http://127.0.0.1:{port}/healthz");
         Assert.Equal("b7", response.Headers.GetValues("X-Backend-Id").Single());
         Assert.Equal("ok\n", await response.Content.ReadAsStringAsync());
-    }
-
-    private sealed class ZeroStream(long length) : Stream
-    {
-        private long _position;
-        public override int Read(byte[] buffer, int offset, int count)
-        {
-            var n = (int)Math.Min(count, length - _position);
-            Array.Clear(buffer, offset, n);
-            _position += n;
-            return n;
-        }
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => length;
-        public override long Position { get => _position; set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }
