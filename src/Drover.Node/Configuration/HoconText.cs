@@ -55,17 +55,12 @@ public static partial class HoconText
         var i = 0;
         while (i < text.Length)
         {
+            if (SkipStringOrComment(text, i) is var skipped && skipped > i)
+            {
+                i = skipped;
+                continue;
+            }
             var c = text[i];
-            if (c == '"')
-            {
-                i = SkipString(text, i);
-                continue;
-            }
-            if (c == '#' || (c == '/' && i + 1 < text.Length && text[i + 1] == '/'))
-            {
-                while (i < text.Length && text[i] != '\n') i++;
-                continue;
-            }
             if (c == '}')
             {
                 var j = i + 1;
@@ -91,17 +86,12 @@ public static partial class HoconText
         var i = 0;
         while (i < text.Length)
         {
+            if (SkipStringOrComment(text, i) is var skipped && skipped > i)
+            {
+                i = skipped;
+                continue;
+            }
             var c = text[i];
-            if (c == '"')
-            {
-                i = SkipString(text, i);
-                continue;
-            }
-            if (c == '#' || (c == '/' && i + 1 < text.Length && text[i + 1] == '/'))
-            {
-                while (i < text.Length && text[i] != '\n') i++;
-                continue;
-            }
             if (c is '{' or '[') open.Push((c, i));
             else if (c is '}' or ']')
             {
@@ -124,6 +114,20 @@ public static partial class HoconText
     {
         var (line, column) = LineAndColumn(text, offset);
         return $"line {line}, column {column}: {message}";
+    }
+
+    /// <summary>
+    /// At a string or comment, the offset just past it; otherwise <paramref name="i"/> itself. The two
+    /// scanners above look at structure only, never inside strings or comments.
+    /// </summary>
+    private static int SkipStringOrComment(string text, int i)
+    {
+        if (text[i] == '"') return SkipString(text, i);
+        if (text[i] == '#' || (text[i] == '/' && i + 1 < text.Length && text[i + 1] == '/'))
+        {
+            while (i < text.Length && text[i] != '\n') i++;
+        }
+        return i;
     }
 
     /// <summary>The offset just past the string starting at <paramref name="start"/> (plain or triple-quoted).</summary>
