@@ -1,4 +1,5 @@
 using Drover.Core.Net;
+using Drover.Core.Pools;
 
 namespace Drover.Core.Configuration;
 
@@ -7,4 +8,7 @@ namespace Drover.Core.Configuration;
 public sealed record BackendConfig(string Id, HostPort Address, int Weight = 1)
 {
     public const int MaxWeight = 1000;
+
+    /// <summary>The admin state the backend starts in (<c>state = ready | drain | maint</c>).</summary>
+    public AdminState State { get; init; } = AdminState.Ready;
 }
