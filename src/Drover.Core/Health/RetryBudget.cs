@@ -53,14 +53,22 @@ public sealed class RetryBudget
     public long RetriesInWindow => Sum(_retries, Second());
 
     /// <summary>Counts a first attempt (not a retry).</summary>
-    public void OnRequest()
+    public void OnRequest() => OnRequests(1);
+
+    /// <summary>
+    /// Counts <paramref name="count"/> first attempts at once: a host that already counts requests per
+    /// backend can feed the budget in batches (e.g. once a second) instead of touching this shared
+    /// word on every request.
+    /// </summary>
+    public void OnRequests(long count)
     {
+        if (count <= 0) return;
         var second = Second();
         ref var slot = ref _requests[Index(second)];
         while (true)
         {
             var current = Volatile.Read(ref slot);
-            if (Interlocked.CompareExchange(ref slot, Increment(current, second), current) == current) return;
+            if (Interlocked.CompareExchange(ref slot, Increment(current, second, count), current) == current) return;
         }
     }
 
@@ -107,17 +115,18 @@ public sealed class RetryBudget
 
     private static long Pack(uint second, uint count) => (long)(((ulong)second << 32) | count);
 
-    /// <summary>The bucket word after one more count at <paramref name="second"/>: a stale bucket restarts at 1.</summary>
-    private static long Increment(long word, long second)
+    /// <summary>The bucket word after <paramref name="amount"/> more counts at <paramref name="second"/>: a stale bucket restarts at 1.</summary>
+    private static long Increment(long word, long second, long amount = 1)
     {
         var bucketSecond = (uint)((ulong)word >> 32);
         var count = (uint)word;
+        var add = (uint)Math.Clamp(amount, 1, uint.MaxValue);
         // Signed difference of the wrapped seconds: > 0 means the bucket is from an older lap of the ring.
         // <= 0 is this second, or a newer one written by a thread that read the clock later: count there.
         // An empty bucket (count 0, e.g. never used) takes this second whatever its stored second says.
         var age = (int)((uint)second - bucketSecond);
-        if (age > 0 || count == 0) return Pack((uint)second, 1);
-        return Pack(bucketSecond, count == uint.MaxValue ? count : count + 1);
+        if (age > 0 || count == 0) return Pack((uint)second, add);
+        return Pack(bucketSecond, count > uint.MaxValue - add ? uint.MaxValue : count + add);
     }
 
     private static long CountIfRecent(long word, long second)

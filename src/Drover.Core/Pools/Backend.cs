@@ -16,6 +16,8 @@ public sealed class Backend
     private long _requests;
     private long _failures;
     private long _latencyEwmaTicks;
+    private int _failureStreak;
+    private long _retries;
 
     /// <param name="ordinal">The backend's position in its pool's config; hosts index per-backend state (connection pools) by it.</param>
     public Backend(string pool, BackendConfig config, int ordinal = 0)
@@ -47,15 +49,64 @@ public sealed class Backend
     /// <summary>Exponentially weighted moving average of response (or connect) time, in Stopwatch ticks; 0 = no sample yet.</summary>
     public long LatencyEwmaTicks => Volatile.Read(ref _latencyEwmaTicks);
 
+    /// <summary>Backend faults in a row on the data path, with no success between them.</summary>
+    public int FailureStreak => Volatile.Read(ref _failureStreak);
+
+    /// <summary>Requests sent to this backend as a retry of an attempt that failed elsewhere.</summary>
+    public long Retries => Volatile.Read(ref _retries);
+
+    /// <summary>Told when <see cref="Active"/> drops, so requests queued for a free slot can go on; set once by the host.</summary>
+    public BackendWaitQueue? WaitQueue { get; set; }
+
+    /// <summary>Counts a request or connection starting on this backend, without any limit.</summary>
     public void OnStart()
     {
         Interlocked.Increment(ref _active);
         Interlocked.Increment(ref _requests);
     }
 
-    public void OnEnd() => Interlocked.Decrement(ref _active);
+    /// <summary>
+    /// Counts a request or connection starting when fewer than <paramref name="maxActive"/> are in
+    /// flight (0 = no limit); false, and nothing counted, when the backend is full. The check and the
+    /// increment are one compare-and-swap, so concurrent callers cannot overshoot the limit.
+    /// </summary>
+    public bool TryStart(int maxActive)
+    {
+        if (maxActive <= 0)
+        {
+            OnStart();
+            return true;
+        }
+        while (true)
+        {
+            var active = Volatile.Read(ref _active);
+            if (active >= maxActive) return false;
+            if (Interlocked.CompareExchange(ref _active, active + 1, active) == active) break;
+        }
+        Interlocked.Increment(ref _requests);
+        return true;
+    }
 
-    public void OnFailure() => Interlocked.Increment(ref _failures);
+    public void OnEnd()
+    {
+        Interlocked.Decrement(ref _active);
+        WaitQueue?.Release();
+    }
+
+    /// <summary>Counts a backend fault and returns the failure streak including it.</summary>
+    public int OnFailure()
+    {
+        Interlocked.Increment(ref _failures);
+        return Interlocked.Increment(ref _failureStreak);
+    }
+
+    /// <summary>A good answer ends the failure streak (a read, and a write only when there is a streak, so the common case shares no cache line).</summary>
+    public void OnSuccess()
+    {
+        if (Volatile.Read(ref _failureStreak) != 0) Volatile.Write(ref _failureStreak, 0);
+    }
+
+    public void OnRetry() => Interlocked.Increment(ref _retries);
 
     /// <summary>
     /// Folds one latency sample into the EWMA (weight 1/8). A lost update under a race only drops

@@ -72,9 +72,11 @@ public sealed class LoadBalancerActor : ReceiveActor
         if (listener.Mode == ListenerMode.Http)
         {
             var routes = RouteTable<PoolHandle>.Compile(listener.Routes, Resolve);
-            var fastPath = listener.FastPath ? new Http1FastPath(routes) : null;
+            var routed = listener.Routes.Select(r => r.Pool).ToHashSet(StringComparer.Ordinal);
+            var timeouts = ListenerTimeouts.For(_config.Pools.Where(p => routed.Contains(p.Name)));
+            var fastPath = listener.FastPath ? new Http1FastPath(routes, timeouts) : null;
             if (fastPath is not null) _runtime.FastPaths[listener.Name] = fastPath;
-            return new HttpListenerServer(listener, forwarder => new HttpProxyHandler(routes, forwarder), _loggerFactory, fastPath);
+            return new HttpListenerServer(listener, forwarder => new HttpProxyHandler(routes, forwarder), _loggerFactory, timeouts, fastPath);
         }
 
         var fallback = listener.Pool is null ? null : Resolve(listener.Pool);

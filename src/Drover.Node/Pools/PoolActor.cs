@@ -1,72 +1,261 @@
+using System.Diagnostics;
 using Akka.Actor;
 using Akka.Event;
 using Drover.Core.Balancing;
 using Drover.Core.Configuration;
+using Drover.Core.Health;
 using Drover.Core.Pools;
+using Drover.Node.Health;
 
 namespace Drover.Node.Pools;
 
 /// <summary>
-/// Owns one pool: its backends and the snapshot the data path reads. Every change produces a new
-/// immutable snapshot, published through the pool's <see cref="PoolHandle"/>. The data path never
-/// waits for this actor; it only tells it what it saw.
+/// Owns one pool: its backends' health (active checks and passive outlier detection, decided by
+/// <see cref="BackendHealth"/>), their admin states, slow start, and the snapshot the data path
+/// reads. Every change produces a new immutable snapshot, published through the pool's
+/// <see cref="PoolHandle"/>. The data path never waits for this actor; it only tells it what it saw.
 /// </summary>
-public sealed class PoolActor : ReceiveActor
+public sealed class PoolActor : ReceiveActor, IWithTimers
 {
     private static readonly TimeSpan FailureLogInterval = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan TickInterval = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan DrainCheckInterval = TimeSpan.FromMilliseconds(100);
+    private const int SlowStartScale = 10;
 
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly PoolHandle _handle;
     private readonly PoolConfig _config;
-    private readonly Backend[] _backends;
-    private readonly Dictionary<string, DateTime> _lastFailureLog = new();
+    private readonly Func<TimeSpan> _clock;
+    private readonly BackendEntry[] _entries;
+    private readonly Dictionary<string, BackendEntry> _byId;
     private long _version;
+    private bool _panic;
+    private bool _ramping;
 
-    public PoolActor(PoolConfig config, PoolHandle handle, Backend[] backends)
+    public PoolActor(PoolConfig config, PoolHandle handle, Backend[] backends, Func<TimeSpan>? clock = null)
     {
         _config = config;
         _handle = handle;
-        _backends = backends;
+        _clock = clock ?? DefaultClock;
         _version = handle.Snapshot.Version;
+        var now = _clock();
+        var windowSeconds = (int)Math.Ceiling(Math.Max(1, config.Health.Passive.Window.TotalSeconds));
+        _entries = backends.Select((b, i) => new BackendEntry(b, new BackendHealth(config.Health, now),
+            i < config.Backends.Count ? config.Backends[i].State : AdminState.Ready, now, windowSeconds)).ToArray();
+        _byId = _entries.ToDictionary(e => e.Backend.Id, StringComparer.Ordinal);
 
-        Receive<PoolProtocol.ConnectFailed>(OnConnectFailed);
+        Receive<PoolProtocol.BackendFailed>(OnBackendFailed);
+        Receive<ProbeResult>(OnProbe);
+        Receive<PoolProtocol.Tick>(_ => OnTick());
+        Receive<PoolProtocol.EjectionDue>(due => OnEjectionDue(due.Ordinal));
+        Receive<PoolProtocol.CheckDrains>(_ => CheckDrains());
+        Receive<PoolProtocol.SetAdminState>(OnSetAdminState);
         Receive<PoolProtocol.GetState>(_ => Sender.Tell(State()));
     }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    private static TimeSpan DefaultClock() => Stopwatch.GetElapsedTime(0);
 
     protected override void PreStart()
     {
         _handle.Actor = Self;
+        if (_config.Health.Active.Enabled)
+            foreach (var entry in _entries)
+                entry.Checker = Context.ActorOf(HealthCheckActor.Props(_config.Health.Active, entry.Backend, Self), $"check-{entry.Backend.Ordinal}");
+        Timers.StartPeriodicTimer("tick", PoolProtocol.Tick.Instance, TickInterval);
+        Publish();
+        CheckDrains();
+    }
+
+    // ---- what the data path and the checks report ----
+
+    private void OnBackendFailed(PoolProtocol.BackendFailed failed)
+    {
+        if (!TryEntry(failed.Ordinal, out var entry)) return;
+        var now = _clock();
+        // The data path's streak restarted: a success came between this failure and the ones before.
+        if (failed.Streak <= entry.Health.ConsecutiveFailures) entry.Health.OnSuccesses(1);
+        Apply(entry, entry.Health.OnFailure(failed.Detail, now, AllowEject()), now);
+        LogFault(entry, failed.Detail);
+    }
+
+    private void OnProbe(ProbeResult result)
+    {
+        if (!TryEntry(result.Ordinal, out var entry)) return;
+        var now = _clock();
+        Apply(entry, entry.Health.OnProbe(result.Ok, result.Detail, now), now);
+    }
+
+    private void OnTick()
+    {
+        var now = _clock();
+        long newRequests = 0;
+        foreach (var entry in _entries)
+        {
+            var (requests, failures, fresh) = entry.Sample();
+            newRequests += fresh;
+            if (fresh > 0 && entry.Backend.FailureStreak == 0) entry.Health.OnSuccesses(fresh);
+            Apply(entry, entry.Health.OnWindow(requests, failures, now, AllowEject()), now);
+            Apply(entry, entry.Health.OnTick(now), now);
+        }
+        _handle.RetryBudget.OnRequests(newRequests);
+        if (_ramping) Publish();
+    }
+
+    private void OnEjectionDue(int ordinal)
+    {
+        if (!TryEntry(ordinal, out var entry)) return;
+        var now = _clock();
+        Apply(entry, entry.Health.OnTick(now), now);
+    }
+
+    /// <summary>Logs and publishes a health change, and rebuilds the snapshot.</summary>
+    private void Apply(BackendEntry entry, HealthTransition? transition, TimeSpan now)
+    {
+        if (transition is null) return;
+        var id = entry.Backend.Id;
+        var line = $"pool {_config.Name}: backend {id} {Name(transition.From)} -> {Name(transition.To)}: {transition.Reason}";
+        if (transition.To == BackendHealthStatus.Up) _log.Info(line);
+        else _log.Warning(line);
+        Context.System.EventStream.Publish(new PoolProtocol.BackendHealthChanged(_config.Name, id, transition.From, transition.To, transition.Reason));
+        if (transition.To == BackendHealthStatus.Ejected && entry.Health.EjectedUntil is { } until)
+            Timers.StartSingleTimer($"eject-{entry.Backend.Ordinal}", new PoolProtocol.EjectionDue(entry.Backend.Ordinal), until - now);
         Publish();
     }
+
+    private bool AllowEject()
+    {
+        var ejected = _entries.Count(e => e.Health.Status == BackendHealthStatus.Ejected);
+        var usable = _entries.Count(e => e.Health.IsUsable && e.Admin != AdminState.Maint);
+        return MaxEjected.Allows(ejected, usable, _entries.Length, _config.Health.Passive.MaxEjected);
+    }
+
+    private void LogFault(BackendEntry entry, string detail)
+    {
+        // Faults are counted and retried by the data path; the log only shows them, without flooding.
+        var now = DateTime.UtcNow;
+        if (now - entry.LastFailureLog < FailureLogInterval) return;
+        entry.LastFailureLog = now;
+        _log.Warning("pool {0}: backend {1} failed: {2}", _config.Name, entry.Backend.Id, detail);
+    }
+
+    // ---- admin state and drains ----
+
+    private void OnSetAdminState(PoolProtocol.SetAdminState set)
+    {
+        if (!_byId.TryGetValue(set.BackendId, out var entry))
+        {
+            Sender.Tell(new PoolProtocol.AdminStateResult(false,
+                $"pool '{_config.Name}' has no backend '{set.BackendId}' (backends: {string.Join(", ", _byId.Keys)})"));
+            return;
+        }
+        var from = entry.Admin;
+        if (from == set.State)
+        {
+            Sender.Tell(new PoolProtocol.AdminStateResult(true, $"backend {set.BackendId} is already {from.ToConfigName()}"));
+            return;
+        }
+
+        entry.Admin = set.State;
+        entry.Drained = false;
+        if (set.State == AdminState.Ready) entry.ReadySince = _clock();
+        _log.Info("pool {0}: backend {1} admin state {2} -> {3}", _config.Name, set.BackendId, from.ToConfigName(), set.State.ToConfigName());
+        Context.System.EventStream.Publish(new PoolProtocol.BackendAdminChanged(_config.Name, set.BackendId, from, set.State));
+        Publish();
+        Sender.Tell(new PoolProtocol.AdminStateResult(true, $"backend {set.BackendId} {from.ToConfigName()} -> {set.State.ToConfigName()}"));
+        CheckDrains();
+    }
+
+    /// <summary>Reports drains whose last in-flight work has ended, and polls quickly while any is still running.</summary>
+    private void CheckDrains()
+    {
+        var pending = false;
+        foreach (var entry in _entries)
+        {
+            if (entry.Admin == AdminState.Ready || entry.Drained) continue;
+            if (entry.Backend.Active > 0)
+            {
+                pending = true;
+                continue;
+            }
+            entry.Drained = true;
+            _log.Info("pool {0}: backend {1} drain complete ({2}): no request or connection in flight", _config.Name, entry.Backend.Id, entry.Admin.ToConfigName());
+            Context.System.EventStream.Publish(new PoolProtocol.BackendDrained(_config.Name, entry.Backend.Id));
+        }
+        if (pending) Timers.StartSingleTimer("drains", PoolProtocol.CheckDrains.Instance, DrainCheckInterval);
+    }
+
+    // ---- the snapshot ----
 
     /// <summary>Builds the snapshot for the current state and swaps it in.</summary>
     private void Publish()
     {
-        var snapshot = PoolSnapshot.Build(_config, ++_version, _backends, b => b.ConfiguredWeight);
+        var now = _clock();
+        var ramping = _config.SlowStart > TimeSpan.Zero && _entries.Any(e => IsServing(e) && SlowStart.IsRamping(e.RampStart, now, _config.SlowStart));
+        var weights = new Dictionary<Backend, int>(_entries.Length);
+        foreach (var entry in _entries)
+            weights[entry.Backend] = IsServing(entry) ? Weight(entry, now, ramping) : 0;
+
+        var panic = _config.AllUnhealthy == AllUnhealthyMode.UseAll && weights.Values.All(w => w == 0)
+                    && _entries.Any(e => e.Admin == AdminState.Ready && e.Backend.ConfiguredWeight > 0);
+        if (panic)
+            foreach (var entry in _entries)
+                weights[entry.Backend] = entry.Admin == AdminState.Ready ? entry.Backend.ConfiguredWeight : 0;
+        if (panic != _panic)
+        {
+            if (panic) _log.Warning("pool {0}: no healthy backend; all-unhealthy = use-all, sending to every ready backend (panic mode)", _config.Name);
+            else _log.Info("pool {0}: healthy backends again; panic mode over", _config.Name);
+            _panic = panic;
+        }
+
+        _ramping = ramping;
+        var snapshot = PoolSnapshot.Build(_config, ++_version, _entries.Select(e => e.Backend).ToArray(), b => weights[b]);
         _handle.Publish(snapshot);
     }
 
-    private void OnConnectFailed(PoolProtocol.ConnectFailed failed)
+    private static bool IsServing(BackendEntry entry) => entry.Admin == AdminState.Ready && entry.Health.IsUsable;
+
+    /// <summary>
+    /// Slow start: while any backend ramps, every weight is scaled so that a weight-1 backend can ramp
+    /// next to others (the balancers only use the ratios).
+    /// </summary>
+    private int Weight(BackendEntry entry, TimeSpan now, bool ramping)
     {
-        // The data path already retried elsewhere; here we only make it visible without flooding the log.
-        var now = DateTime.UtcNow;
-        if (_lastFailureLog.TryGetValue(failed.BackendId, out var last) && now - last < FailureLogInterval) return;
-        _lastFailureLog[failed.BackendId] = now;
-        _log.Warning("pool {0}: backend {1} connect failed: {2}", _config.Name, failed.BackendId, failed.Reason);
+        var configured = entry.Backend.ConfiguredWeight;
+        if (!ramping) return configured;
+        return SlowStart.EffectiveWeight(configured * SlowStartScale, entry.RampStart, now, _config.SlowStart);
     }
 
     private PoolProtocol.PoolState State()
     {
         var snapshot = _handle.Snapshot;
-        var backends = _backends.Select(b =>
+        var backends = _entries.Select(e =>
         {
+            var b = e.Backend;
             var index = Array.IndexOf(snapshot.Candidates, b);
-            return new PoolProtocol.BackendState(b.Id, b.Address.ToString(), index >= 0 ? snapshot.Weights[index] : 0,
-                index >= 0, b.Active, b.Requests, b.Failures, b.LatencyEwma.TotalMilliseconds);
+            return new PoolProtocol.BackendState(b.Id, b.Address.ToString(), index >= 0 ? snapshot.Weights[index] : 0, b.ConfiguredWeight,
+                index >= 0, Name(e.Health.Status), e.Health.LastTransition?.Reason ?? "", e.Admin.ToConfigName(), e.Drained,
+                b.Active, b.Requests, b.Failures, b.Retries, e.Health.Ejections, b.LatencyEwma.TotalMilliseconds);
         }).ToList();
-        return new PoolProtocol.PoolState(_config.Name, _config.Balance.ToConfigName(), snapshot.Version, backends);
+        return new PoolProtocol.PoolState(_config.Name, _config.Balance.ToConfigName(), snapshot.Version, _panic,
+            _handle.Queue?.Waiting ?? 0, backends);
     }
 
-    public static Props Props(PoolConfig config, PoolHandle handle, Backend[] backends) =>
-        Akka.Actor.Props.Create(() => new PoolActor(config, handle, backends));
+    private bool TryEntry(int ordinal, out BackendEntry entry)
+    {
+        entry = ordinal >= 0 && ordinal < _entries.Length ? _entries[ordinal] : null!;
+        return entry is not null;
+    }
+
+    private static string Name(BackendHealthStatus status) => status switch
+    {
+        BackendHealthStatus.Up => "up",
+        BackendHealthStatus.Down => "down",
+        BackendHealthStatus.Ejected => "ejected",
+        _ => status.ToString().ToLowerInvariant(),
+    };
+
+    public static Props Props(PoolConfig config, PoolHandle handle, Backend[] backends, Func<TimeSpan>? clock = null) =>
+        Akka.Actor.Props.Create(() => new PoolActor(config, handle, backends, clock));
 }

@@ -1,5 +1,8 @@
+using System.Diagnostics;
 using Akka.Actor;
+using Drover.Core.Balancing;
 using Drover.Core.Configuration;
+using Drover.Core.Health;
 using Drover.Core.Pools;
 using Yarp.ReverseProxy.Forwarder;
 
@@ -7,8 +10,9 @@ namespace Drover.Node.Pools;
 
 /// <summary>
 /// Where the data path finds a pool: the current <see cref="PoolSnapshot"/> (swapped in by the pool
-/// actor with one volatile write, read without locks), the pool's HTTP client, and the actor to tell
-/// about what the data path saw. Routes hold a direct reference, so a request does no lookup by name.
+/// actor with one volatile write, read without locks), the pool's HTTP client, its retry budget and
+/// wait queue, and the actor to tell about what the data path saw. Routes hold a direct reference,
+/// so a request does no lookup by name.
 /// </summary>
 public sealed class PoolHandle : IDisposable
 {
@@ -17,6 +21,7 @@ public sealed class PoolHandle : IDisposable
     public PoolHandle(PoolConfig config, PoolSnapshot initial)
     {
         Name = config.Name;
+        Config = config;
         _snapshot = initial;
         Http = BackendHttpClientFactory.Create(config);
         Connections = initial.Backends.Select(b => new BackendConnectionPool(b, config.Timeouts.Connect)).ToArray();
@@ -26,9 +31,20 @@ public sealed class PoolHandle : IDisposable
             Version = System.Net.HttpVersion.Version11,
             VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
         };
+        Retries = config.Retries;
+        RetryBudget = new RetryBudget(config.Retries.Budget, static () => Environment.TickCount64);
+        MaxConnections = config.MaxConnections;
+        if (MaxConnections > 0)
+        {
+            Queue = new BackendWaitQueue(config.Queue.Size);
+            QueueTimeout = config.Queue.Timeout;
+            foreach (var backend in initial.Backends) backend.WaitQueue = Queue;
+        }
     }
 
     public string Name { get; }
+
+    public PoolConfig Config { get; }
 
     public PoolSnapshot Snapshot => Volatile.Read(ref _snapshot);
 
@@ -39,10 +55,113 @@ public sealed class PoolHandle : IDisposable
 
     public ForwarderRequestConfig RequestConfig { get; }
 
+    public RetryConfig Retries { get; }
+
+    /// <summary>Fed with request counts by the pool actor once a second; asked only when a retry is wanted.</summary>
+    public RetryBudget RetryBudget { get; }
+
+    /// <summary>Per-backend limit on requests in flight plus open connections; 0 = none.</summary>
+    public int MaxConnections { get; }
+
+    /// <summary>Where requests wait for a backend below <see cref="MaxConnections"/>; null without a limit.</summary>
+    public BackendWaitQueue? Queue { get; }
+
+    public TimeSpan QueueTimeout { get; }
+
     /// <summary>The pool actor; <see cref="ActorRefs.Nobody"/> until it starts.</summary>
     public IActorRef Actor { get; internal set; } = ActorRefs.Nobody;
 
     internal void Publish(PoolSnapshot snapshot) => Volatile.Write(ref _snapshot, snapshot);
+
+    /// <summary>
+    /// Picks a candidate (not excluded by <paramref name="pick"/>) that has a free slot and counts the
+    /// start on it; the caller ends it with <see cref="Backend.OnEnd"/>. Null when there is none:
+    /// <paramref name="full"/> says whether candidates existed but were all at <see cref="MaxConnections"/>.
+    /// </summary>
+    public Backend? TryAcquire(PoolSnapshot snapshot, in PickContext pick, out int index, out bool full)
+    {
+        full = false;
+        var context = pick;
+        // Bounded: a pool of more than 64 candidates cannot exclude them all by the mask.
+        for (var tries = 0; tries < snapshot.Candidates.Length; tries++)
+        {
+            index = snapshot.Balancer.Pick(context);
+            if (index < 0) return null;
+            var backend = snapshot.Candidates[index];
+            if (backend.TryStart(MaxConnections)) return backend;
+            full = true;
+            context = context.Exclude(index);
+        }
+        index = -1;
+        return null;
+    }
+
+    /// <summary>
+    /// <see cref="TryAcquire"/>, and when every candidate is full, a place in the queue until a slot
+    /// frees up or <see cref="QueueTimeout"/> passes. Completes synchronously (no allocation) unless it waits.
+    /// </summary>
+    public ValueTask<Acquired> AcquireAsync(PoolSnapshot snapshot, PickContext pick, CancellationToken cancellationToken)
+    {
+        var backend = TryAcquire(snapshot, pick, out var index, out var full);
+        if (backend is not null) return new ValueTask<Acquired>(new Acquired(backend, index, snapshot, AcquireFailure.None));
+        if (!full || Queue is null) return new ValueTask<Acquired>(new Acquired(null, -1, snapshot, AcquireFailure.NoBackend));
+        return WaitForSlotAsync(snapshot, pick, cancellationToken);
+    }
+
+    private async ValueTask<Acquired> WaitForSlotAsync(PoolSnapshot snapshot, PickContext pick, CancellationToken cancellationToken)
+    {
+        var queue = Queue!;
+        if (!queue.TryEnter()) return new Acquired(null, -1, snapshot, AcquireFailure.QueueFull);
+        var timedOut = false;
+        try
+        {
+            var deadline = Stopwatch.GetTimestamp() + (long)(QueueTimeout.TotalSeconds * Stopwatch.Frequency);
+            while (true)
+            {
+                // A first attempt follows the pool as it changes while waiting; a retry keeps the
+                // snapshot its exclusions refer to.
+                if (pick.Excluded == 0) snapshot = Snapshot;
+                var wakeUp = queue.Register();
+                var backend = TryAcquire(snapshot, pick, out var index, out var full);
+                if (backend is not null || !full)
+                {
+                    BackendWaitQueue.Abandon(wakeUp);
+                    return new Acquired(backend, index, snapshot, backend is null ? AcquireFailure.NoBackend : AcquireFailure.None);
+                }
+                var remaining = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), deadline);
+                try
+                {
+                    if (remaining <= TimeSpan.Zero) throw new TimeoutException();
+                    await wakeUp.Task.WaitAsync(remaining, cancellationToken).ConfigureAwait(false);
+                }
+                catch (TimeoutException)
+                {
+                    BackendWaitQueue.Abandon(wakeUp);
+                    timedOut = true;
+                    return new Acquired(null, -1, snapshot, AcquireFailure.QueueTimeout);
+                }
+                catch (OperationCanceledException)
+                {
+                    BackendWaitQueue.Abandon(wakeUp);
+                    throw;
+                }
+            }
+        }
+        finally
+        {
+            queue.Leave(timedOut);
+        }
+    }
+
+    /// <summary>Counts a backend fault and tells the pool actor (the one allocation is on the failure path only).</summary>
+    public void ReportFailure(Backend backend, string detail)
+    {
+        var streak = backend.OnFailure();
+        Actor.Tell(new PoolProtocol.BackendFailed(backend.Ordinal, streak, detail));
+    }
+
+    /// <summary>Whether a failed attempt of kind <paramref name="kind"/> may be retried now (configured and within the budget).</summary>
+    public bool MayRetry(RetryOn kind) => (Retries.On & kind) != 0 && Retries.Attempts > 0 && RetryBudget.TryRetry();
 
     public void Dispose()
     {
@@ -50,3 +169,17 @@ public sealed class PoolHandle : IDisposable
         foreach (var pool in Connections) pool.Clear();
     }
 }
+
+public enum AcquireFailure
+{
+    None,
+    /// <summary>No candidate at all (none usable, or all tried): 503.</summary>
+    NoBackend,
+    /// <summary>Every candidate full and the queue full: 503 at once.</summary>
+    QueueFull,
+    /// <summary>Every candidate stayed full for the queue timeout: 503.</summary>
+    QueueTimeout,
+}
+
+/// <summary>The result of <see cref="PoolHandle.AcquireAsync"/>: a backend whose start is counted, or why there is none.</summary>
+public readonly record struct Acquired(Backend? Backend, int Index, PoolSnapshot Snapshot, AcquireFailure Failure);

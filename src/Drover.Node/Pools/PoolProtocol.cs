@@ -1,10 +1,22 @@
+using Drover.Core.Health;
+using Drover.Core.Pools;
+
 namespace Drover.Node.Pools;
 
-/// <summary>Messages to and from a <see cref="PoolActor"/>.</summary>
+/// <summary>Messages to and from a <see cref="PoolActor"/>, and the events it publishes on the event stream.</summary>
 public static class PoolProtocol
 {
-    /// <summary>Told by the data path: a connection to this backend could not be made.</summary>
-    public sealed record ConnectFailed(string BackendId, string Reason);
+    /// <summary>
+    /// Told by the data path: a backend fault (connect failure, reset, timeout, 5xx), never a client's.
+    /// <paramref name="Streak"/> is the backend's failure streak including this one, as the data path
+    /// counted it; a streak that did not grow means a success came between.
+    /// </summary>
+    public sealed record BackendFailed(int Ordinal, int Streak, string Detail);
+
+    /// <summary>Sets a backend's admin state; answered with <see cref="AdminStateResult"/>.</summary>
+    public sealed record SetAdminState(string BackendId, AdminState State);
+
+    public sealed record AdminStateResult(bool Ok, string Message);
 
     /// <summary>Asks for the pool's state (CLI, tests); answered with <see cref="PoolState"/>.</summary>
     public sealed record GetState
@@ -12,15 +24,48 @@ public static class PoolProtocol
         public static readonly GetState Instance = new();
     }
 
-    public sealed record PoolState(string Pool, string Balance, long Version, IReadOnlyList<BackendState> Backends);
+    public sealed record PoolState(string Pool, string Balance, long Version, bool Panic, int QueueWaiting, IReadOnlyList<BackendState> Backends);
 
+    /// <param name="Weight">The weight new traffic is balanced with now (0 when not a candidate; below the configured weight while slow start ramps).</param>
+    /// <param name="Health">up | down | ejected.</param>
+    /// <param name="HealthReason">Why the last health change happened; empty while it never changed.</param>
+    /// <param name="Admin">ready | drain | maint.</param>
+    /// <param name="Drained">Draining (or in maint) and nothing in flight any more.</param>
     public sealed record BackendState(
         string Id,
         string Address,
         int Weight,
+        int ConfiguredWeight,
         bool Candidate,
+        string Health,
+        string HealthReason,
+        string Admin,
+        bool Drained,
         long Active,
         long Requests,
         long Failures,
+        long Retries,
+        int Ejections,
         double LatencyEwmaMs);
+
+    /// <summary>Published on the event stream when a backend's health status changes.</summary>
+    public sealed record BackendHealthChanged(string Pool, string BackendId, BackendHealthStatus From, BackendHealthStatus To, string Reason);
+
+    /// <summary>Published on the event stream when a backend's admin state changes.</summary>
+    public sealed record BackendAdminChanged(string Pool, string BackendId, AdminState From, AdminState To);
+
+    /// <summary>Published once when a draining (or maint) backend's last in-flight request or connection has ended.</summary>
+    public sealed record BackendDrained(string Pool, string BackendId);
+
+    internal sealed record Tick
+    {
+        public static readonly Tick Instance = new();
+    }
+
+    internal sealed record CheckDrains
+    {
+        public static readonly CheckDrains Instance = new();
+    }
+
+    internal sealed record EjectionDue(int Ordinal);
 }

@@ -8,7 +8,8 @@ namespace Drover.Node.Listeners.Http;
 /// Copies the request as YARP's empty transformer does (which keeps the client's Host and drops
 /// the standard hop-by-hop headers), then also drops headers named in <c>Connection</c> (they are
 /// hop-by-hop too, RFC 9110 7.6.1) and adds the proxy headers: <c>X-Forwarded-For</c> appended
-/// with the client address, <c>X-Forwarded-Proto</c> and <c>X-Forwarded-Host</c> set.
+/// with the client address, <c>X-Forwarded-Proto</c> and <c>X-Forwarded-Host</c> set. On the way
+/// back it drops a response that is to be retried by status (<see cref="StatusRetryFeature"/>).
 /// </summary>
 public sealed class ForwardedHeadersTransformer : HttpTransformer
 {
@@ -42,6 +43,14 @@ public sealed class ForwardedHeadersTransformer : HttpTransformer
             proxyRequest.Headers.Remove(XForwardedHost);
             proxyRequest.Headers.TryAddWithoutValidation(XForwardedHost, request.Host.Value);
         }
+    }
+
+    /// <summary>Discards a response that <see cref="StatusRetryFeature"/> wants retried on another backend; otherwise copies as usual.</summary>
+    public override ValueTask<bool> TransformResponseAsync(HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)
+    {
+        if (proxyResponse is not null && httpContext.Features.Get<StatusRetryFeature>() is { } retry && retry.ShouldDiscard((int)proxyResponse.StatusCode))
+            return new ValueTask<bool>(false);
+        return base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken);
     }
 
     private static void RemoveConnectionListed(Microsoft.Extensions.Primitives.StringValues connection, HttpRequestMessage proxyRequest)

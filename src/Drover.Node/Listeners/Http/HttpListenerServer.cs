@@ -19,7 +19,7 @@ namespace Drover.Node.Listeners.Http;
 /// unbind independently of each other.
 /// </summary>
 public sealed class HttpListenerServer(ListenerConfig config, Func<IHttpForwarder, HttpProxyHandler> handlerFactory, ILoggerFactory loggerFactory,
-    Http1FastPath? fastPath = null) : IListenerServer
+    ListenerTimeouts timeouts, Http1FastPath? fastPath = null) : IListenerServer
 {
     private WebApplication? _app;
     private int _inFlight;
@@ -40,6 +40,8 @@ public sealed class HttpListenerServer(ListenerConfig config, Func<IHttpForwarde
             kestrel.AddServerHeader = false;
             kestrel.AllowAlternateSchemes = true; // h2c requests carry :scheme http on a connection Kestrel sees as "h2"
             kestrel.Limits.MaxRequestBodySize = null; // bodies stream through; the backend decides what is too big
+            kestrel.Limits.RequestHeadersTimeout = timeouts.RequestHeaders; // slowloris: 408 and close
+            kestrel.Limits.KeepAliveTimeout = timeouts.Idle;
             kestrel.Listen((IPEndPoint)ResolveBind(config), listen =>
             {
                 listen.Protocols = HttpProtocols.Http1AndHttp2;

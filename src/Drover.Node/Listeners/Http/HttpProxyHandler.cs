@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using Akka.Actor;
 using Drover.Core.Balancing;
+using Drover.Core.Health;
 using Drover.Core.Routing;
 using Drover.Node.Pools;
 using Microsoft.AspNetCore.Http;
@@ -10,17 +10,16 @@ using Yarp.ReverseProxy.Forwarder;
 namespace Drover.Node.Listeners.Http;
 
 /// <summary>
-/// The L7 data path for one listener: match a route, read the pool's snapshot, pick a backend and
-/// forward with YARP's <see cref="IHttpForwarder"/>. A request whose connection to the backend
-/// could not be made (so the backend received nothing), or a bodiless idempotent request that the
-/// backend dropped without answering, goes to another backend. No locks and no
-/// actor round trip; what the actors need to know is told, not asked.
+/// The L7 data path for one listener: match a route, read the pool's snapshot, pick a backend with a
+/// free slot (or wait in the pool's queue) and forward with YARP's <see cref="IHttpForwarder"/>.
+/// A failed attempt goes to a different backend when <c>retries.on</c> names its kind, tries remain
+/// and the pool's retry budget allows: a connect failure always may (the backend received nothing);
+/// a reset before any response, or a 502/503/504, only for a bodiless request whose method is not
+/// POST or PATCH. Backend faults are reported to the pool actor; a client's abort never is. No locks
+/// and no actor round trip on this path.
 /// </summary>
 public sealed class HttpProxyHandler(RouteTable<PoolHandle> routes, IHttpForwarder forwarder)
 {
-    /// <summary>Attempts per request, each on a different backend.</summary>
-    public const int MaxConnectAttempts = 3;
-
     public RouteTable<PoolHandle> Routes { get; } = routes;
 
     public async Task HandleAsync(HttpContext context)
@@ -38,15 +37,30 @@ public sealed class HttpProxyHandler(RouteTable<PoolHandle> routes, IHttpForward
         var pool = route.Target;
         var snapshot = pool.Snapshot;
         var pick = new PickContext(snapshot.NeedsHash ? RequestHashing.Hash(snapshot.Config.HashKey, context) : 0);
-        var attempts = Math.Min(MaxConnectAttempts, snapshot.Candidates.Length);
+        var safeToResend = IsSafeToResend(context);
+        var maxTries = pool.Retries.MaxTries;
+        var statusRetries = safeToResend && (pool.Retries.On & (RetryOn.Status502 | RetryOn.Status503 | RetryOn.Status504)) != 0 && maxTries > 1;
+        StatusRetryFeature? statusRetry = null;
+        var connectFailures = 0;
 
-        for (var attempt = 0; attempt < attempts; attempt++)
+        for (var attempt = 0; attempt < maxTries; attempt++)
         {
-            var index = snapshot.Balancer.Pick(pick);
-            if (index < 0) break;
-            var backend = snapshot.Candidates[index];
+            var acquired = await pool.AcquireAsync(snapshot, pick, context.RequestAborted);
+            if (acquired.Backend is not { } backend)
+            {
+                await RespondUnavailableAsync(context, pool, acquired.Failure, attempt, connectFailures);
+                return;
+            }
+            snapshot = acquired.Snapshot;
+            if (attempt > 0) backend.OnRetry();
+            if (statusRetries)
+            {
+                statusRetry ??= new StatusRetryFeature(pool);
+                statusRetry.Armed = attempt + 1 < maxTries;
+                statusRetry.DiscardedStatus = 0;
+                context.Features.Set(statusRetry);
+            }
 
-            backend.OnStart();
             var started = Stopwatch.GetTimestamp();
             ForwarderError error;
             try
@@ -60,51 +74,83 @@ public sealed class HttpProxyHandler(RouteTable<PoolHandle> routes, IHttpForward
 
             if (error == ForwarderError.None)
             {
+                if (statusRetry is { DiscardedStatus: > 0 } discarded)
+                {
+                    // Retried by status: the transformer dropped the response and took a retry from the budget.
+                    pool.ReportFailure(backend, $"status {discarded.DiscardedStatus}");
+                    context.Response.Clear();
+                    pick = pick.Exclude(acquired.Index);
+                    continue;
+                }
+                var status = context.Response.StatusCode;
+                if (status >= 500) pool.ReportFailure(backend, $"status {status}");
+                else backend.OnSuccess();
                 backend.RecordLatency(Stopwatch.GetTimestamp() - started);
                 return;
             }
 
             var exception = context.Features.Get<IForwarderErrorFeature>()?.Exception;
-            if (!BackendConnectException.IsConnectFailure(exception) && !UnansweredAndSafeToResend(context, error))
-            {
-                // Not provably unsent (or the client went away): YARP has set 502/504 (or 400 for a client abort).
-                if (error is not (ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled or ForwarderError.RequestBodyClient))
-                    backend.OnFailure();
-                return;
-            }
+            if (IsClientFault(context, error)) return; // YARP has answered (or the client is gone); not the backend's fault
 
-            backend.OnFailure();
-            pool.Actor.Tell(new PoolProtocol.ConnectFailed(backend.Id, exception?.GetBaseException().Message ?? error.ToString()));
-            if (context.Response.HasStarted) return;
+            var connectFailed = BackendConnectException.IsConnectFailure(exception);
+            pool.ReportFailure(backend, Describe(error, exception, connectFailed));
+            if (connectFailed) connectFailures++;
+
+            var retryKind = connectFailed ? RetryOn.ConnectFailure
+                : error == ForwarderError.Request && safeToResend ? RetryOn.ResetBeforeResponse
+                : RetryOn.None;
+            if (retryKind == RetryOn.None || context.Response.HasStarted || attempt + 1 >= maxTries || !pool.MayRetry(retryKind))
+            {
+                if (connectFailed) await RespondAsync(context, StatusCodes.Status502BadGateway, $"no backend of pool '{pool.Name}' could be connected", replace: true);
+                return; // otherwise YARP's 502/504 stands
+            }
 
             // The backend received nothing, or answered nothing to a request that is safe to send
             // again: clear YARP's error response and try another backend.
             context.Response.Clear();
             context.Features.Set<IForwarderErrorFeature>(null);
-            pick = pick.Exclude(index);
+            pick = pick.Exclude(acquired.Index);
         }
-
-        if (attempts == 0)
-            await RespondAsync(context, StatusCodes.Status503ServiceUnavailable, $"pool '{pool.Name}' has no usable backend");
-        else
-            await RespondAsync(context, StatusCodes.Status502BadGateway, $"no backend of pool '{pool.Name}' could be connected");
     }
 
-    /// <summary>
-    /// The backend failed before any response (not a timeout, not the client going away), and the
-    /// request has no body and a method that may be repeated: sending it elsewhere cannot do harm.
-    /// </summary>
-    private static bool UnansweredAndSafeToResend(HttpContext context, ForwarderError error) =>
-        error == ForwarderError.Request
-        && !context.RequestAborted.IsCancellationRequested
-        && !context.Response.HasStarted
-        && context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody == false
+    /// <summary>A request that may be sent again: no body, and a method that is not POST or PATCH.</summary>
+    private static bool IsSafeToResend(HttpContext context) =>
+        context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody == false
         && !HttpMethods.IsPost(context.Request.Method)
         && !HttpMethods.IsPatch(context.Request.Method);
 
-    private static Task RespondAsync(HttpContext context, int status, string message)
+    /// <summary>The client went away, cancelled, or sent a broken body: the backend is not to blame.</summary>
+    private static bool IsClientFault(HttpContext context, ForwarderError error) =>
+        context.RequestAborted.IsCancellationRequested ||
+        error is ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled or ForwarderError.RequestBodyClient
+            or ForwarderError.ResponseBodyCanceled or ForwarderError.ResponseBodyClient
+            or ForwarderError.UpgradeRequestCanceled or ForwarderError.UpgradeRequestClient
+            or ForwarderError.UpgradeResponseCanceled or ForwarderError.UpgradeResponseClient;
+
+    private static string Describe(ForwarderError error, Exception? exception, bool connectFailed) =>
+        connectFailed ? exception?.GetBaseException().Message ?? "connect failed"
+        : error switch
+        {
+            ForwarderError.RequestTimedOut => "response timeout",
+            ForwarderError.Request => "closed or reset before responding",
+            ForwarderError.ResponseBodyDestination => "failed while sending the response body",
+            ForwarderError.ResponseHeaders => "invalid response headers",
+            _ => error.ToString(),
+        };
+
+    private static Task RespondUnavailableAsync(HttpContext context, PoolHandle pool, AcquireFailure failure, int attempt, int connectFailures) => failure switch
+    {
+        AcquireFailure.QueueFull => RespondAsync(context, StatusCodes.Status503ServiceUnavailable, $"pool '{pool.Name}' is at max-connections and its queue is full", replace: true),
+        AcquireFailure.QueueTimeout => RespondAsync(context, StatusCodes.Status503ServiceUnavailable, $"pool '{pool.Name}' is at max-connections; no slot within the queue timeout", replace: true),
+        _ when attempt == 0 => RespondAsync(context, StatusCodes.Status503ServiceUnavailable, $"pool '{pool.Name}' has no usable backend", replace: true),
+        _ when connectFailures == attempt => RespondAsync(context, StatusCodes.Status502BadGateway, $"no backend of pool '{pool.Name}' could be connected", replace: true),
+        _ => RespondAsync(context, StatusCodes.Status502BadGateway, $"every backend of pool '{pool.Name}' failed this request", replace: true),
+    };
+
+    private static Task RespondAsync(HttpContext context, int status, string message, bool replace = false)
     {
         if (context.Response.HasStarted) return Task.CompletedTask;
+        if (replace) context.Response.Clear();
         context.Response.StatusCode = status;
         context.Response.ContentType = "text/plain; charset=utf-8";
         context.Response.Headers["X-Drover-Error"] = message;

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using Akka.Actor;
 using Drover.Core.Balancing;
+using Drover.Core.Health;
 using Drover.Core.Pools;
 using Drover.Core.Tls;
 using Drover.Node.Listeners.Http;
@@ -69,7 +70,6 @@ internal sealed class TcpProxyConnection
             (backend, _backend) = await ConnectAsync(pool, snapshot, stopping);
             if (_backend is null) return;
 
-            backend!.OnStart();
             if (peekedLength > 0)
             {
                 await SendAllAsync(_backend, peeked.AsMemory(0, peekedLength));
@@ -187,26 +187,38 @@ internal sealed class TcpProxyConnection
         }
     }
 
+    /// <summary>
+    /// A backend with a free slot (waiting in the pool's queue when all are full) and a connection to
+    /// it; its start is counted, and the caller ends it. A connect failure goes to another backend
+    /// while tries remain and the retry budget allows (nothing was sent, so it is always safe).
+    /// </summary>
     private async Task<(Backend?, Socket?)> ConnectAsync(PoolHandle pool, PoolSnapshot snapshot, CancellationToken stopping)
     {
         var hash = snapshot.NeedsHash ? RequestHashing.HashAddress((_client.RemoteEndPoint as IPEndPoint)?.Address) : 0;
         var pick = new PickContext(hash);
-        var attempts = Math.Min(HttpProxyHandler.MaxConnectAttempts, snapshot.Candidates.Length);
-        for (var attempt = 0; attempt < attempts; attempt++)
+        var maxTries = pool.Retries.MaxTries;
+        for (var attempt = 0; attempt < maxTries; attempt++)
         {
-            var index = snapshot.Balancer.Pick(pick);
-            if (index < 0) break;
-            var backend = snapshot.Candidates[index];
+            var acquired = await pool.AcquireAsync(snapshot, pick, stopping);
+            if (acquired.Backend is not { } backend)
+            {
+                _server.Log.LogDebug("listener {Listener}: pool {Pool} has no backend to take the connection ({Reason})", _server.Name, pool.Name, acquired.Failure);
+                return (null, null);
+            }
+            snapshot = acquired.Snapshot;
+            pick = pick.Exclude(acquired.Index);
+            if (attempt > 0) backend.OnRetry();
             try
             {
                 var socket = await BackendConnector.ConnectAsync(backend.EndPoint, snapshot.Config.Timeouts.Connect, stopping);
+                backend.OnSuccess();
                 return (backend, socket);
             }
             catch (BackendConnectException ex)
             {
-                backend.OnFailure();
-                pool.Actor.Tell(new PoolProtocol.ConnectFailed(backend.Id, ex.Message));
-                pick = pick.Exclude(index);
+                backend.OnEnd();
+                pool.ReportFailure(backend, ex.Message);
+                if (!pool.MayRetry(RetryOn.ConnectFailure)) break;
             }
         }
         _server.Log.LogDebug("listener {Listener}: no backend of pool {Pool} could be connected", _server.Name, pool.Name);

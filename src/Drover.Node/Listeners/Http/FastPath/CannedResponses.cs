@@ -14,5 +14,6 @@ internal static class CannedResponses
     }
 
     public static readonly byte[] GatewayTimeout = Create(504, "Gateway Timeout", "the backend did not answer in time", close: true);
+    public static readonly byte[] RequestHeadersTimeout = Create(408, "Request Timeout", "the request head did not arrive in time", close: true);
     public static readonly byte[] BadGatewayResponse = Create(502, "Bad Gateway", "the backend's response could not be used", close: true);
 }

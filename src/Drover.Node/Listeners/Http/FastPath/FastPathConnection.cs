@@ -8,6 +8,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 using Akka.Actor;
 using Drover.Core.Balancing;
+using Drover.Core.Health;
 using Drover.Core.Http1;
 using Drover.Core.Pools;
 using Drover.Node.Pools;
@@ -24,7 +25,7 @@ namespace Drover.Node.Listeners.Http.FastPath;
 /// </summary>
 internal sealed class FastPathConnection
 {
-    private static readonly ConcurrentDictionary<(string Pool, int Status, bool Close), byte[]> PoolErrors = new();
+    private static readonly ConcurrentDictionary<(string Pool, PoolErrorKind Kind, bool Close), byte[]> PoolErrors = new();
 
     private readonly Http1FastPath _fastPath;
     private readonly PipeReader _input;
@@ -37,6 +38,7 @@ internal sealed class FastPathConnection
     private byte[]? _headScratch;
     private char[]? _chars;
     private char[]? _headerChars;
+    private bool _clientGone;
 
     public FastPathConnection(Http1FastPath fastPath, ConnectionContext connection)
     {
@@ -83,18 +85,35 @@ internal sealed class FastPathConnection
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<Next> ServeOneAsync()
     {
-        // 1. A complete request head, within the keep-alive timeout.
+        // 1. A complete request head: the connection may idle for the idle timeout, but once a
+        // request's first byte is in, its whole head must follow within request-headers (slowloris).
         ReadOnlySequence<byte> buffer;
-        _timeout.CancelAfter(Http1FastPath.KeepAliveTimeout);
+        var timeouts = _fastPath.Timeouts;
+        var headStarted = false;
+        _timeout.CancelAfter(timeouts.Idle);
         while (true)
         {
-            var read = await _input.ReadAsync(_timeout.Token);
+            ReadResult read;
+            try
+            {
+                read = await _input.ReadAsync(_timeout.Token);
+            }
+            catch (OperationCanceledException) when (headStarted)
+            {
+                await WriteAsync(CannedResponses.RequestHeadersTimeout);
+                return Next.Close;
+            }
             buffer = read.Buffer;
             if (buffer.IsEmpty && read.IsCompleted) return Next.Close;
             var status = Http1RequestParser.Parse(HeadSpan(buffer), _head);
             if (status == Http1ParseStatus.Complete) break;
             if (status == Http1ParseStatus.Incomplete && !read.IsCompleted)
             {
+                if (!headStarted)
+                {
+                    headStarted = true;
+                    _timeout.CancelAfter(timeouts.RequestHeaders);
+                }
                 _input.AdvanceTo(buffer.Start, buffer.End);
                 continue;
             }
@@ -116,16 +135,28 @@ internal sealed class FastPathConnection
         var clientClose = _head.ConnectionClose;
         var isHead = _head.IsHead;
 
-        // 3. A backend. One that cannot be connected, or (for a bodiless idempotent request) that
-        // closes the connection before answering, is skipped for another: it provably answered nothing.
+        // 3. A backend with a free slot (or a wait in the pool's queue). A failed attempt goes to
+        // another backend when retries.on names its kind, tries remain and the budget allows: a
+        // connect failure always may; a close before answering or a 502/503/504 only for a bodiless
+        // idempotent request, whose head is still in the pipe and can be sent again.
         var retryable = contentLength <= 0 && target.Idempotent;
         var pick = new PickContext(target.Hash);
-        var attempts = Math.Min(HttpProxyHandler.MaxConnectAttempts, snapshot.Candidates.Length);
-        for (var attempt = 0; attempt < attempts; attempt++)
+        var maxTries = pool.Retries.MaxTries;
+        var failure = AcquireFailure.NoBackend;
+        var connectFailures = 0;
+        var attempt = 0;
+        for (; attempt < maxTries; attempt++)
         {
-            var index = snapshot.Balancer.Pick(pick);
-            if (index < 0) break;
-            var backend = snapshot.Candidates[index];
+            var acquired = await pool.AcquireAsync(snapshot, pick, CancellationToken.None);
+            if (acquired.Backend is not { } backend)
+            {
+                failure = acquired.Failure;
+                break;
+            }
+            snapshot = acquired.Snapshot;
+            pick = pick.Exclude(acquired.Index);
+            if (attempt > 0) backend.OnRetry();
+            var lastTry = attempt + 1 >= Math.Min(maxTries, snapshot.Candidates.Length);
             BackendConnection connection;
             try
             {
@@ -133,37 +164,42 @@ internal sealed class FastPathConnection
             }
             catch (BackendConnectException ex)
             {
-                ReportUnanswered(pool, backend, ex.Message);
-                pick = pick.Exclude(index);
+                backend.OnEnd();
+                pool.ReportFailure(backend, ex.Message);
+                connectFailures++;
+                if (lastTry || !pool.MayRetry(RetryOn.ConnectFailure))
+                {
+                    attempt++;
+                    break;
+                }
                 continue;
             }
 
-            backend.OnStart();
             Next? next;
             try
             {
-                next = await ForwardAsync(pool, backend, connection, buffer, contentLength, clientClose, isHead, retryable);
+                next = await ForwardAsync(pool, backend, connection, buffer, contentLength, clientClose, isHead, retryable && !lastTry);
             }
             finally
             {
                 backend.OnEnd();
             }
             if (next is { } done) return done;
-            ReportUnanswered(pool, backend, "closed the connection without answering");
-            pick = pick.Exclude(index);
         }
 
         // Answer without reading a body we will not forward: then the connection cannot continue.
         var close = clientClose || contentLength > 0;
         _input.AdvanceTo(buffer.GetPosition(_head.HeadLength));
-        await WriteAsync(PoolError(pool.Name, attempts == 0 ? 503 : 502, close));
+        var reason = failure switch
+        {
+            AcquireFailure.QueueFull => PoolErrorKind.QueueFull,
+            AcquireFailure.QueueTimeout => PoolErrorKind.QueueTimeout,
+            _ when attempt == 0 => PoolErrorKind.NoBackend,
+            _ when connectFailures == attempt => PoolErrorKind.ConnectFailed,
+            _ => PoolErrorKind.AllFailed,
+        };
+        await WriteAsync(PoolError(pool.Name, reason, close));
         return close ? Next.Close : Next.Continue;
-    }
-
-    private static void ReportUnanswered(PoolHandle pool, Backend backend, string reason)
-    {
-        backend.OnFailure();
-        pool.Actor.Tell(new PoolProtocol.ConnectFailed(backend.Id, reason));
     }
 
     /// <summary>
@@ -199,36 +235,63 @@ internal sealed class FastPathConnection
                 head = await SendHeadAndReadResponseAsync(connection, buffer, timeout, isHead);
                 if (head == ResponseHead.ClosedEarly && connection.Uses > 0)
                 {
+                    // A pooled connection the backend had already closed is no fault: reconnect once.
                     connection.Abort();
                     try
                     {
                         connection = await backendPool.ConnectAsync(CancellationToken.None);
                     }
-                    catch (BackendConnectException)
+                    catch (BackendConnectException ex)
                     {
-                        if (retryable) return null;
-                        throw;
+                        pool.ReportFailure(backend, ex.Message);
+                        if (retryable && pool.MayRetry(RetryOn.ConnectFailure)) return null;
+                        _input.AdvanceTo(buffer.GetPosition(_head.HeadLength));
+                        await WriteAsync(PoolError(pool.Name, PoolErrorKind.ConnectFailed, close: true));
+                        return Next.Close;
                     }
                     head = await SendHeadAndReadResponseAsync(connection, buffer, timeout, isHead);
                 }
-                if (head == ResponseHead.ClosedEarly && retryable)
+                if (head == ResponseHead.ClosedEarly && retryable && pool.MayRetry(RetryOn.ResetBeforeResponse))
                 {
+                    pool.ReportFailure(backend, "closed before responding");
                     connection.Abort();
                     return null;
                 }
+            }
+
+            if (head != ResponseHead.Ok)
+            {
+                if (!headConsumed) _input.AdvanceTo(buffer.GetPosition(_head.HeadLength));
+                headConsumed = true;
+                pool.ReportFailure(backend, head switch
+                {
+                    ResponseHead.TimedOut => "response timeout",
+                    ResponseHead.Invalid => "invalid response head",
+                    _ => "closed before responding",
+                });
+                connection.Abort();
+                await WriteAsync(head == ResponseHead.TimedOut ? CannedResponses.GatewayTimeout : CannedResponses.BadGatewayResponse);
+                return Next.Close;
+            }
+
+            var statusCode = _response.StatusCode;
+            if (statusCode >= 500)
+            {
+                pool.ReportFailure(backend, FastPathText.StatusDetail(statusCode));
+                if (retryable && RetryKind(statusCode) is var kind && kind != RetryOn.None && pool.MayRetry(kind))
+                {
+                    connection.Abort(); // the response is dropped unread; the head stays in the pipe for the next backend
+                    return null;
+                }
+            }
+            else
+            {
+                backend.OnSuccess();
             }
             if (!headConsumed)
             {
                 _input.AdvanceTo(buffer.GetPosition(_head.HeadLength));
                 headConsumed = true;
-            }
-
-            if (head != ResponseHead.Ok)
-            {
-                backend.OnFailure();
-                connection.Abort();
-                await WriteAsync(head == ResponseHead.TimedOut ? CannedResponses.GatewayTimeout : CannedResponses.BadGatewayResponse);
-                return Next.Close;
             }
             backend.RecordLatency(Stopwatch.GetTimestamp() - started);
             _fastPath.CountServed();
@@ -248,6 +311,7 @@ internal sealed class FastPathConnection
             };
             var flush = await _output.FlushAsync();
 
+            if (!ok && !_clientGone) pool.ReportFailure(backend, "failed while sending the response body");
             if (ok && backendReusable) backendPool.Return(connection);
             else connection.Abort();
             if (!ok || flush.IsCompleted) return Next.Close;
@@ -379,7 +443,11 @@ internal sealed class FastPathConnection
             length -= slice.Length;
             connection.Input.AdvanceTo(slice.End);
             var flush = await _output.FlushAsync();
-            if (flush.IsCompleted) return false;
+            if (flush.IsCompleted)
+            {
+                _clientGone = true;
+                return false;
+            }
         }
         return true;
     }
@@ -407,7 +475,11 @@ internal sealed class FastPathConnection
             }
             connection.Input.AdvanceTo(buffer.GetPosition(taken));
             var flush = await _output.FlushAsync();
-            if (flush.IsCompleted) return false;
+            if (flush.IsCompleted)
+            {
+                _clientGone = true;
+                return false;
+            }
         }
         return true;
     }
@@ -419,10 +491,32 @@ internal sealed class FastPathConnection
         await _output.FlushAsync();
     }
 
-    private static byte[] PoolError(string pool, int status, bool close) =>
-        PoolErrors.GetOrAdd((pool, status, close), key => key.Status == 503
-            ? CannedResponses.Create(503, "Service Unavailable", $"pool '{key.Pool}' has no usable backend", key.Close)
-            : CannedResponses.Create(502, "Bad Gateway", $"no backend of pool '{key.Pool}' could be connected", key.Close));
+    private enum PoolErrorKind
+    {
+        NoBackend,
+        QueueFull,
+        QueueTimeout,
+        ConnectFailed,
+        AllFailed,
+    }
+
+    private static byte[] PoolError(string pool, PoolErrorKind kind, bool close) =>
+        PoolErrors.GetOrAdd((pool, kind, close), key => key.Kind switch
+        {
+            PoolErrorKind.NoBackend => CannedResponses.Create(503, "Service Unavailable", $"pool '{key.Pool}' has no usable backend", key.Close),
+            PoolErrorKind.QueueFull => CannedResponses.Create(503, "Service Unavailable", $"pool '{key.Pool}' is at max-connections and its queue is full", key.Close),
+            PoolErrorKind.QueueTimeout => CannedResponses.Create(503, "Service Unavailable", $"pool '{key.Pool}' is at max-connections; no slot within the queue timeout", key.Close),
+            PoolErrorKind.ConnectFailed => CannedResponses.Create(502, "Bad Gateway", $"no backend of pool '{key.Pool}' could be connected", key.Close),
+            _ => CannedResponses.Create(502, "Bad Gateway", $"every backend of pool '{key.Pool}' failed this request", key.Close),
+        });
+
+    private static RetryOn RetryKind(int status) => status switch
+    {
+        502 => RetryOn.Status502,
+        503 => RetryOn.Status503,
+        504 => RetryOn.Status504,
+        _ => RetryOn.None,
+    };
 
     private readonly record struct Target(PoolHandle? Pool, PoolSnapshot? Snapshot, ulong Hash, bool Idempotent);
 

@@ -6,6 +6,12 @@ namespace Drover.Node.Listeners.Http.FastPath;
 /// <summary>Small byte-level helpers for the fast path.</summary>
 internal static class FastPathText
 {
+    private static readonly string[] StatusDetails = Enumerable.Range(500, 100).Select(code => $"status {code}").ToArray();
+
+    /// <summary>"status 503" for a 5xx, without allocating on every failure.</summary>
+    public static string StatusDetail(int status) =>
+        status is >= 500 and < 600 ? StatusDetails[status - 500] : $"status {status}";
+
     /// <summary>The index of the first header named <paramref name="name"/> (ASCII, case-insensitive), or -1.</summary>
     public static int FindHeader(ReadOnlySpan<byte> head, Http1RequestHead parsed, string name)
     {

@@ -14,10 +14,10 @@ namespace Drover.Node.Listeners.Http.FastPath;
 /// Kestrel and the YARP-based <see cref="HttpProxyHandler"/> for the rest of the connection. Kestrel's
 /// parser stays the authority on malformed input: the fast path never answers 400 itself.
 /// </summary>
-public sealed class Http1FastPath(RouteTable<PoolHandle> routes)
+public sealed class Http1FastPath(RouteTable<PoolHandle> routes, ListenerTimeouts timeouts)
 {
-    /// <summary>Kestrel's own default: an idle keep-alive connection is closed after this.</summary>
-    public static readonly TimeSpan KeepAliveTimeout = TimeSpan.FromSeconds(130);
+    /// <summary>Keep-alive idle and request-head deadlines, the same that Kestrel's stack applies after a hand-over.</summary>
+    public ListenerTimeouts Timeouts { get; } = timeouts;
 
     private long _served;
     private long _handedOver;

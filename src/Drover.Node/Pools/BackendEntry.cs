@@ -1,0 +1,45 @@
+using Akka.Actor;
+using Drover.Core.Health;
+using Drover.Core.Pools;
+
+namespace Drover.Node.Pools;
+
+/// <summary>What a <see cref="PoolActor"/> keeps about one backend beside the shared <see cref="Core.Pools.Backend"/> counters.</summary>
+internal sealed class BackendEntry(Backend backend, BackendHealth health, AdminState admin, TimeSpan now, int windowSeconds)
+{
+    private readonly long[] _windowRequests = new long[Math.Max(1, windowSeconds)];
+    private readonly long[] _windowFailures = new long[Math.Max(1, windowSeconds)];
+    private int _windowCursor;
+    private long _sampledRequests;
+    private long _sampledFailures;
+
+    public Backend Backend { get; } = backend;
+    public BackendHealth Health { get; } = health;
+    public AdminState Admin { get; set; } = admin;
+
+    /// <summary>When the backend last became ready by admin state; slow start ramps from the later of this and the health's.</summary>
+    public TimeSpan ReadySince { get; set; } = now;
+
+    /// <summary>Draining (or in maint) and the last in-flight work has ended; reported once.</summary>
+    public bool Drained { get; set; }
+
+    public IActorRef? Checker { get; set; }
+
+    public DateTime LastFailureLog { get; set; }
+
+    public TimeSpan RampStart => Health.UsableSince > ReadySince ? Health.UsableSince : ReadySince;
+
+    /// <summary>Takes one second's sample of the live counters; returns the window's totals and the requests since the last sample.</summary>
+    public (long Requests, long Failures, long NewRequests) Sample()
+    {
+        var requests = Backend.Requests;
+        var failures = Backend.Failures;
+        var newRequests = requests - _sampledRequests;
+        _windowCursor = (_windowCursor + 1) % _windowRequests.Length;
+        _windowRequests[_windowCursor] = newRequests;
+        _windowFailures[_windowCursor] = failures - _sampledFailures;
+        _sampledRequests = requests;
+        _sampledFailures = failures;
+        return (_windowRequests.Sum(), _windowFailures.Sum(), newRequests);
+    }
+}
