@@ -90,16 +90,14 @@ public sealed class PoolActor : ReceiveActor, IWithTimers
     private void OnTick()
     {
         var now = _clock();
-        long newRequests = 0;
         foreach (var entry in _entries)
         {
             var (requests, failures, fresh) = entry.Sample();
-            newRequests += fresh;
             if (fresh > 0 && entry.Backend.FailureStreak == 0) entry.Health.OnSuccesses(fresh);
             Apply(entry, entry.Health.OnWindow(requests, failures, now, AllowEject()), now);
             Apply(entry, entry.Health.OnTick(now), now);
         }
-        _handle.RetryBudget.OnRequests(newRequests);
+        _handle.FeedRetryBudget();
         if (_ramping) Publish();
     }
 

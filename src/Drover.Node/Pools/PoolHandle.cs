@@ -17,6 +17,7 @@ namespace Drover.Node.Pools;
 public sealed class PoolHandle : IDisposable
 {
     private PoolSnapshot _snapshot;
+    private long _budgetFed;
 
     public PoolHandle(PoolConfig config, PoolSnapshot initial)
     {
@@ -57,7 +58,10 @@ public sealed class PoolHandle : IDisposable
 
     public RetryConfig Retries { get; }
 
-    /// <summary>Fed with request counts by the pool actor once a second; asked only when a retry is wanted.</summary>
+    /// <summary>
+    /// Fed from the backends' request counters (see <see cref="FeedRetryBudget"/>) rather than on
+    /// every request, so the data path never touches its shared words unless it wants a retry.
+    /// </summary>
     public RetryBudget RetryBudget { get; }
 
     /// <summary>Per-backend limit on requests in flight plus open connections; 0 = none.</summary>
@@ -161,7 +165,27 @@ public sealed class PoolHandle : IDisposable
     }
 
     /// <summary>Whether a failed attempt of kind <paramref name="kind"/> may be retried now (configured and within the budget).</summary>
-    public bool MayRetry(RetryOn kind) => (Retries.On & kind) != 0 && Retries.Attempts > 0 && RetryBudget.TryRetry();
+    public bool MayRetry(RetryOn kind)
+    {
+        if ((Retries.On & kind) == 0 || Retries.Attempts <= 0) return false;
+        FeedRetryBudget();
+        return RetryBudget.TryRetry();
+    }
+
+    /// <summary>
+    /// Counts into the retry budget the requests started since the last feed (the sum of the backends'
+    /// counters, which the data path keeps anyway). Called when a retry is wanted, so the allowance is
+    /// current, and by the pool actor each second, so the window keeps moving. A racing caller that
+    /// loses the exchange leaves the delta to the winner: nothing is counted twice.
+    /// </summary>
+    public void FeedRetryBudget()
+    {
+        long total = 0;
+        foreach (var backend in Snapshot.Backends) total += backend.Requests;
+        var fed = Volatile.Read(ref _budgetFed);
+        if (total > fed && Interlocked.CompareExchange(ref _budgetFed, total, fed) == fed)
+            RetryBudget.OnRequests(total - fed);
+    }
 
     public void Dispose()
     {
