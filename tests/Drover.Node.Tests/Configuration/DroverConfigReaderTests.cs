@@ -318,6 +318,32 @@ public class DroverConfigReaderTests
         Assert.Equal(AllUnhealthyMode.UseAll, pool.AllUnhealthy);
     }
 
+    [Fact]
+    public void The_documented_defaults_are_the_defaults()
+    {
+        // README's annotated pool writes every key with its default; reading it must change nothing.
+        var written = ReadPool("""
+            timeouts { connect = 3s, request-headers = 10s, response = 30s, idle = 60s }
+            health {
+              passive { consecutive-failures = 5, failure-rate = 50%, window = 10s, min-requests = 20, eject-time = 10s, max-eject-time = 5m, max-ejected = 50% }
+            }
+            retries { attempts = 2, budget = 20%, on = [connect-failure, reset-before-response, 502, 503, 504] }
+            max-connections = 0
+            queue { size = 1000, timeout = 5s }
+            slow-start = 30s
+            all-unhealthy = fail
+            """);
+        var absent = ReadPool("");
+        Assert.Equal(absent.Timeouts, written.Timeouts);
+        Assert.Equal(absent.Health, written.Health);
+        Assert.Equal(absent.Retries, written.Retries);
+        Assert.Equal((absent.MaxConnections, absent.Queue, absent.SlowStart, absent.AllUnhealthy),
+            (written.MaxConnections, written.Queue, written.SlowStart, written.AllUnhealthy));
+        Assert.Equal(ActiveHealthConfig.HttpDefaults, ReadPool("""
+            health.active { type = http, path = "/healthz", host = "", expect-status = "200-399", expect-body = "", interval = 2s, timeout = 1s, rise = 2, fall = 3, jitter = 10% }
+            """).Health.Active);
+    }
+
     [Theory]
     [InlineData("active { type = http }")]
     [InlineData("active { type = HTTP }")]
