@@ -6,7 +6,9 @@ namespace Drover.Core.Configuration;
 
 /// <summary>
 /// Checks what a single key cannot tell: references between listeners and pools, duplicates, and
-/// binds that clash. Each problem names its key path. Whether a port is free is the host's check.
+/// binds that clash; and the ranges of the pool settings, so a config built in code is held to the
+/// same rules as one read from a file. Each problem names its key path. Whether a port is free is
+/// the host's check.
 /// </summary>
 public static class DroverConfigValidator
 {
@@ -45,6 +47,26 @@ public static class DroverConfigValidator
 
         if (pool.Balance != BalanceMode.ConsistentHash && pool.HashKey != HashKey.ClientIp)
             errors.Add(new ConfigError($"{pool.Path}.hash-key", $"hash-key is only used with balance = consistent-hash (balance is {pool.Balance.ToConfigName()})"));
+
+        ValidateResilience(pool, errors);
+    }
+
+    private static void ValidateResilience(PoolConfig pool, List<ConfigError> errors)
+    {
+        var path = pool.Path;
+        if (pool.Timeouts.RequestHeaders <= TimeSpan.Zero)
+            errors.Add(new ConfigError($"{path}.timeouts.request-headers", "must be greater than zero"));
+        errors.AddRange(pool.Health.Validate($"{path}.health"));
+        errors.AddRange(pool.Retries.Validate($"{path}.retries"));
+        if (pool.MaxConnections < 0)
+            errors.Add(new ConfigError($"{path}.max-connections", "must be 0 (unlimited) or more"));
+        // The queue is checked even when max-connections is 0 (unused), so turning the limit on later cannot meet a bad queue.
+        if (pool.Queue.Size < 1 || pool.Queue.Size > QueueConfig.MaxSize)
+            errors.Add(new ConfigError($"{path}.queue.size", $"must be from 1 to {QueueConfig.MaxSize}"));
+        if (pool.Queue.Timeout <= TimeSpan.Zero)
+            errors.Add(new ConfigError($"{path}.queue.timeout", "must be greater than zero"));
+        if (pool.SlowStart < TimeSpan.Zero)
+            errors.Add(new ConfigError($"{path}.slow-start", "must be 0 (off) or more"));
     }
 
     private static void ValidateListener(ListenerConfig listener, HashSet<string> pools, List<ConfigError> errors)

@@ -1,7 +1,5 @@
 using Akka.Configuration;
-using Drover.Core.Balancing;
 using Drover.Core.Configuration;
-using Drover.Core.Net;
 
 namespace Drover.Node.Configuration;
 
@@ -16,9 +14,6 @@ public static class DroverConfigReader
     private static readonly string[] ListenerKeys = ["mode", "bind", "routes", "pool", "sni-routes", "inspect-delay", "fast-path"];
     private static readonly string[] RouteKeys = ["host", "path-prefix", "pool", "header", "methods"];
     private static readonly string[] HeaderKeys = ["name", "value"];
-    private static readonly string[] PoolKeys = ["balance", "hash-key", "backends", "timeouts"];
-    private static readonly string[] BackendKeys = ["id", "address", "weight"];
-    private static readonly string[] TimeoutKeys = ["connect", "response", "idle"];
     private static readonly string[] DemoKeys = ["backends", "first-port", "host"];
 
     public static DroverConfig Read(Config config)
@@ -34,7 +29,7 @@ public static class DroverConfigReader
         foreach (var name in poolsNode.Keys())
         {
             if (!IsIdentifier(name)) poolsNode.Child(name).Error("a pool name may contain only letters, digits, '-', '_' and '.'");
-            else if (ReadPool(name, poolsNode.Child(name)) is { } pool) pools.Add(pool);
+            else if (PoolConfigReader.Read(name, poolsNode.Child(name)) is { } pool) pools.Add(pool);
         }
 
         var listeners = new List<ListenerConfig>();
@@ -57,50 +52,6 @@ public static class DroverConfigReader
         return result;
     }
 
-    private static PoolConfig? ReadPool(string name, HoconNode node)
-    {
-        if (!node.IsObject)
-        {
-            node.Error("a pool must be an object { balance = ..., backends = [...] }");
-            return null;
-        }
-        node.RejectUnknownKeys(PoolKeys);
-
-        var balanceText = node.String("balance", "round-robin")!;
-        if (!BalanceModes.TryParse(balanceText, out var balance))
-            node.Error("balance", $"unknown balance mode '{balanceText}' (expected {BalanceModes.AllNames})");
-
-        var hashKey = HashKey.ClientIp;
-        if (node.String("hash-key") is { } hashText && !HashKey.TryParse(hashText, out hashKey, out var hashError))
-            node.Error("hash-key", hashError);
-
-        var backends = new List<BackendConfig>();
-        if (!node.Child("backends").Exists) node.Error("backends", "is required: a list of { id, address, weight }");
-        foreach (var b in node.ObjectList("backends"))
-        {
-            b.RejectUnknownKeys(BackendKeys);
-            var id = b.RequiredString("id");
-            if (id is not null && !IsIdentifier(id))
-                b.Error("id", $"'{id}' may contain only letters, digits, '-', '_' and '.'");
-            var address = ReadHostPort(b, "address");
-            var weight = b.Int("weight", 1, 0, BackendConfig.MaxWeight);
-            if (id is not null && address is not null) backends.Add(new BackendConfig(id, address.Value, weight));
-        }
-
-        var timeouts = TimeoutsConfig.Default;
-        var t = node.Child("timeouts");
-        if (t.Exists)
-        {
-            t.RejectUnknownKeys(TimeoutKeys);
-            timeouts = new TimeoutsConfig(
-                Positive(t, "connect", TimeoutsConfig.Default.Connect),
-                Positive(t, "response", TimeoutsConfig.Default.Response),
-                Positive(t, "idle", TimeoutsConfig.Default.Idle));
-        }
-
-        return new PoolConfig(name, balance, hashKey, backends, timeouts);
-    }
-
     private static ListenerConfig? ReadListener(string name, HoconNode node)
     {
         if (!node.IsObject)
@@ -119,7 +70,7 @@ public static class DroverConfigReader
             else node.Error("mode", $"unknown mode '{modeText}' (expected http | tcp)");
         }
 
-        var bind = ReadHostPort(node, "bind", allowPortZero: true);
+        var bind = node.HostPort("bind", allowPortZero: true);
         if (bind is { } b && !b.IsAnyAddress && !b.IsIpLiteral && !b.Host.Equals("localhost", StringComparison.OrdinalIgnoreCase))
             node.Error("bind", $"'{b.Host}' must be an IP address, localhost or * (a listener binds to a local address)");
 
@@ -173,29 +124,6 @@ public static class DroverConfigReader
         return new DemoConfig(count, firstPort, host);
     }
 
-    private static HostPort? ReadHostPort(HoconNode node, string key, bool allowPortZero = false)
-    {
-        var text = node.RequiredString(key);
-        if (text is null) return null;
-        if (!HostPort.TryParse(text, out var hostPort, out var error, allowPortZero))
-        {
-            node.Error(key, error);
-            return null;
-        }
-        return hostPort;
-    }
-
-    private static TimeSpan Positive(HoconNode node, string key, TimeSpan fallback)
-    {
-        var value = node.Duration(key, fallback);
-        if (value <= TimeSpan.Zero)
-        {
-            node.Error(key, "must be greater than zero");
-            return fallback;
-        }
-        return value;
-    }
-
-    private static bool IsIdentifier(string id) =>
+    internal static bool IsIdentifier(string id) =>
         id.Length > 0 && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');
 }

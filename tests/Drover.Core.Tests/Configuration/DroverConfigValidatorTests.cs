@@ -1,5 +1,6 @@
 using Drover.Core.Balancing;
 using Drover.Core.Configuration;
+using Drover.Core.Health;
 using Drover.Core.Net;
 using Xunit;
 
@@ -277,6 +278,54 @@ public class DroverConfigValidatorTests
         var exception = Assert.Throws<ConfigException>(() => DroverConfigValidator.ThrowIfInvalid(config));
         Assert.Equal(expected, exception.Errors.Select(e => e.Path));
         Assert.Contains("4 problems", exception.Message);
+    }
+
+    [Fact]
+    public void ResilienceSettingsInRange_AreValid()
+    {
+        var pool = WebPool with
+        {
+            Health = new HealthConfig(ActiveHealthConfig.HttpDefaults, PassiveHealthConfig.Off),
+            Retries = RetryConfig.None,
+            MaxConnections = 0,
+            Queue = new QueueConfig(QueueConfig.MaxSize, TimeSpan.FromMilliseconds(1)),
+            SlowStart = TimeSpan.Zero,
+            AllUnhealthy = AllUnhealthyMode.UseAll,
+        };
+
+        Assert.Empty(DroverConfigValidator.Validate(Valid with { Pools = [pool, TlsPool] }));
+    }
+
+    public static TheoryData<string, Func<PoolConfig, PoolConfig>, string> BadResilience => new()
+    {
+        { "drover.pools.web.timeouts.request-headers", p => p with { Timeouts = p.Timeouts with { RequestHeaders = TimeSpan.Zero } }, "greater than zero" },
+        { "drover.pools.web.health.active.rise", p => p with { Health = p.Health with { Active = ActiveHealthConfig.HttpDefaults with { Rise = 0 } } }, "at least 1" },
+        { "drover.pools.web.health.passive.failure-rate", p => p with { Health = p.Health with { Passive = PassiveHealthConfig.Default with { FailureRate = 1.5 } } }, "100%" },
+        { "drover.pools.web.retries.attempts", p => p with { Retries = RetryConfig.Default with { Attempts = RetryConfig.MaxAttempts + 1 } }, "from 0 to 10" },
+        { "drover.pools.web.retries.budget", p => p with { Retries = RetryConfig.Default with { Budget = -0.1 } }, "from 0% to 100%" },
+        { "drover.pools.web.max-connections", p => p with { MaxConnections = -1 }, "0 (unlimited) or more" },
+        { "drover.pools.web.queue.size", p => p with { Queue = QueueConfig.Default with { Size = 0 } }, "from 1 to 1000000" },
+        { "drover.pools.web.queue.size", p => p with { Queue = QueueConfig.Default with { Size = QueueConfig.MaxSize + 1 } }, "from 1 to 1000000" },
+        { "drover.pools.web.queue.timeout", p => p with { Queue = QueueConfig.Default with { Timeout = TimeSpan.Zero } }, "greater than zero" },
+        { "drover.pools.web.slow-start", p => p with { SlowStart = TimeSpan.FromSeconds(-1) }, "0 (off) or more" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadResilience))]
+    public void BadResilienceSetting_NamesItsKey(string path, Func<PoolConfig, PoolConfig> change, string fragment)
+    {
+        var config = Valid with { Pools = [change(WebPool), TlsPool] };
+
+        Assert.Contains(fragment, SingleError(config, path).Message);
+    }
+
+    [Fact]
+    public void QueueIsCheckedEvenWithoutMaxConnections()
+    {
+        // A bad queue must not wait to surface until someone sets max-connections.
+        var config = Valid with { Pools = [WebPool with { MaxConnections = 0, Queue = new QueueConfig(0, TimeSpan.Zero) }, TlsPool] };
+
+        Assert.Equal(["drover.pools.web.queue.size", "drover.pools.web.queue.timeout"], DroverConfigValidator.Validate(config).Select(e => e.Path));
     }
 
     private static ConfigError SingleError(DroverConfig config, string path)
