@@ -106,6 +106,9 @@ public sealed class Backend
         if (Volatile.Read(ref _failureStreak) != 0) Volatile.Write(ref _failureStreak, 0);
     }
 
+    /// <summary>The owner's verdict on a streak is in (ejected, or kept for max-ejected): the count starts over.</summary>
+    public void ResetFailureStreak() => Volatile.Write(ref _failureStreak, 0);
+
     public void OnRetry() => Interlocked.Increment(ref _retries);
 
     /// <summary>

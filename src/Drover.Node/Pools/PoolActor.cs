@@ -77,6 +77,9 @@ public sealed class PoolActor : ReceiveActor, IWithTimers
         // The data path's streak restarted: a success came between this failure and the ones before.
         if (failed.Streak <= entry.Health.ConsecutiveFailures) entry.Health.OnSuccesses(1);
         Apply(entry, entry.Health.OnFailure(failed.Detail, now, AllowEject()), now);
+        // The data path passes over a backend whose streak reached the threshold until this verdict
+        // (published just above): ejected, or kept (max-ejected, not Up); either way the count starts over.
+        if (failed.Streak >= _handle.EjectStreak) entry.Backend.ResetFailureStreak();
         LogFault(entry, failed.Detail);
     }
 

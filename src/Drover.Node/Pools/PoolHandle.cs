@@ -35,6 +35,8 @@ public sealed class PoolHandle : IDisposable
         Retries = config.Retries;
         RetryBudget = new RetryBudget(config.Retries.Budget, static () => Environment.TickCount64);
         MaxConnections = config.MaxConnections;
+        var passive = config.Health.Passive;
+        EjectStreak = passive.ConsecutiveRuleEnabled && passive.MaxEjected > 0 ? passive.ConsecutiveFailures : int.MaxValue;
         if (MaxConnections > 0)
         {
             Queue = new BackendWaitQueue(config.Queue.Size);
@@ -72,6 +74,9 @@ public sealed class PoolHandle : IDisposable
 
     public TimeSpan QueueTimeout { get; }
 
+    /// <summary>The failure streak at which the data path stops picking a backend pending the actor's verdict; <see cref="int.MaxValue"/> when passive ejection is off.</summary>
+    public int EjectStreak { get; }
+
     /// <summary>The pool actor; <see cref="ActorRefs.Nobody"/> until it starts.</summary>
     public IActorRef Actor { get; internal set; } = ActorRefs.Nobody;
 
@@ -82,9 +87,23 @@ public sealed class PoolHandle : IDisposable
     /// start on it; the caller ends it with <see cref="Backend.OnEnd"/>. Null when there is none:
     /// <paramref name="full"/> says whether candidates existed but were all at <see cref="MaxConnections"/>.
     /// </summary>
+    /// <remarks>
+    /// A backend whose failure streak has reached <c>consecutive-failures</c> is passed over while the
+    /// pool actor decides on its ejection (microseconds later), so requests already on their way do
+    /// not keep landing on it. If nothing else is left it is used after all: the actor's verdict
+    /// (max-ejected, the last usable backend) is the authority, and it clears the streak when it
+    /// decides not to eject.
+    /// </remarks>
     public Backend? TryAcquire(PoolSnapshot snapshot, in PickContext pick, out int index, out bool full)
     {
+        var backend = TryAcquire(snapshot, pick, EjectStreak, out index, out full, out var passedOver);
+        return backend is null && passedOver ? TryAcquire(snapshot, pick, int.MaxValue, out index, out full, out _) : backend;
+    }
+
+    private Backend? TryAcquire(PoolSnapshot snapshot, in PickContext pick, int ejectStreak, out int index, out bool full, out bool passedOver)
+    {
         full = false;
+        passedOver = false;
         var context = pick;
         // Bounded: a pool of more than 64 candidates cannot exclude them all by the mask.
         for (var tries = 0; tries < snapshot.Candidates.Length; tries++)
@@ -92,9 +111,14 @@ public sealed class PoolHandle : IDisposable
             index = snapshot.Balancer.Pick(context);
             if (index < 0) return null;
             var backend = snapshot.Candidates[index];
+            context = context.Exclude(index);
+            if (backend.FailureStreak >= ejectStreak)
+            {
+                passedOver = true;
+                continue;
+            }
             if (backend.TryStart(MaxConnections)) return backend;
             full = true;
-            context = context.Exclude(index);
         }
         index = -1;
         return null;

@@ -137,7 +137,8 @@ public sealed class HttpFailureTests
         await using var node = await TestNode.StartAsync($$"""
             drover {
               listeners.web { mode = http, bind = "127.0.0.1:0", fast-path = {{(fastPath ? "on" : "off")}}, routes = [ { pool = p } ] }
-              pools.p.backends = [ { id = broken, address = "{{broken.EndPoint}}" }, { id = b1, address = "{{healthy.All[0].EndPoint}}" } ]
+              # Passive ejection off: this test is about which requests are resent, so the broken backend must stay in rotation.
+              pools.p { health.passive = off, backends = [ { id = broken, address = "{{broken.EndPoint}}" }, { id = b1, address = "{{healthy.All[0].EndPoint}}" } ] }
             }
             """);
         using var client = new HttpClient { BaseAddress = new Uri($"http://{node.Runtime.ListenerEndPoint("web")}") };
