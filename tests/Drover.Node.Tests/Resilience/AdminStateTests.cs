@@ -1,0 +1,136 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Akka.Actor;
+using Drover.Core.Pools;
+using Drover.Node.Pools;
+using Drover.Node.Tests.Support;
+
+namespace Drover.Node.Tests.Resilience;
+
+/// <summary>Admin states on a running node: drain keeps what is in flight and says when it is done; maint takes nothing.</summary>
+public sealed class AdminStateTests
+{
+    private static async Task<PoolProtocol.AdminStateResult> SetAsync(PoolHandle pool, string backend, AdminState state) =>
+        await pool.Actor.Ask<PoolProtocol.AdminStateResult>(new PoolProtocol.SetAdminState(backend, state), TimeSpan.FromSeconds(5));
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Draining_an_http_backend_finishes_its_request_in_flight_and_reports_drain_complete(bool fastPath)
+    {
+        await using var backends = await DemoBackends.StartAsync(2);
+        await using var node = await TestNode.StartAsync($$"""
+            drover {
+              listeners.web { mode = http, bind = "127.0.0.1:0", fast-path = {{(fastPath ? "on" : "off")}}, routes = [ { pool = p } ] }
+              pools.p { balance = least-connections, slow-start = 0s, backends = [ {{string.Join(", ", backends.All.Select(b => $"{{ id = {b.Id}, address = \"{b.EndPoint}\" }}"))}} ] }
+            }
+            """);
+        var pool = node.Runtime.Pools["p"];
+        using var client = new HttpClient { BaseAddress = new Uri($"http://{node.Runtime.ListenerEndPoint("web")}") };
+        using var drained = new EventWaiter<PoolProtocol.BackendDrained>(node.System, _ => true);
+
+        // Least connections sends the slow request to one backend; drain that one.
+        var slow = client.GetAsync("/delay/800");
+        while (pool.Snapshot.Backends.All(b => b.Active == 0)) await Task.Delay(5);
+        var busy = pool.Snapshot.Backends.Single(b => b.Active > 0);
+        Assert.True((await SetAsync(pool, busy.Id, AdminState.Drain)).Ok);
+
+        for (var i = 0; i < 10; i++)
+        {
+            using var other = await client.GetAsync("/");
+            Assert.NotEqual(busy.Id, other.Headers.GetValues("X-Backend-Id").Single());
+        }
+        Assert.False(drained.Task.IsCompleted, "drain complete while a request was still in flight");
+
+        using var finished = await slow;
+        Assert.Equal(HttpStatusCode.OK, finished.StatusCode);
+        Assert.Equal(busy.Id, finished.Headers.GetValues("X-Backend-Id").Single());
+        Assert.Equal(busy.Id, (await drained.WaitAsync(TimeSpan.FromSeconds(5))).BackendId);
+
+        var state = await pool.Actor.Ask<PoolProtocol.PoolState>(PoolProtocol.GetState.Instance, TimeSpan.FromSeconds(5));
+        var drainedState = state.Backends.Single(b => b.Id == busy.Id);
+        Assert.Equal(("drain", true, false), (drainedState.Admin, drainedState.Drained, drainedState.Candidate));
+        Assert.Equal(0, busy.Failures);
+    }
+
+    [Fact]
+    public async Task Draining_a_tcp_backend_keeps_its_open_connection_and_completes_when_it_closes()
+    {
+        await using var echo1 = new TcpEchoServer();
+        await using var echo2 = new TcpEchoServer();
+        await using var node = await TestNode.StartAsync($$"""
+            drover {
+              listeners.tcp { mode = tcp, bind = "127.0.0.1:0", pool = p }
+              pools.p { slow-start = 0s, backends = [ { id = e1, address = "{{echo1.EndPoint}}" }, { id = e2, address = "{{echo2.EndPoint}}" } ] }
+            }
+            """);
+        var pool = node.Runtime.Pools["p"];
+        var endPoint = node.Runtime.ListenerEndPoint("tcp");
+        using var drained = new EventWaiter<PoolProtocol.BackendDrained>(node.System, _ => true);
+
+        using var open = new TcpClient();
+        await open.ConnectAsync(endPoint);
+        var stream = open.GetStream();
+        await AssertEchoAsync(stream, "before");
+        var bound = pool.Snapshot.Backends.Single(b => b.Active > 0);
+        Assert.True((await SetAsync(pool, bound.Id, AdminState.Drain)).Ok);
+
+        // New connections go elsewhere; the open one keeps working.
+        for (var i = 0; i < 4; i++)
+        {
+            using var other = new TcpClient();
+            await other.ConnectAsync(endPoint);
+            await AssertEchoAsync(other.GetStream(), $"new {i}");
+            Assert.Equal(1, bound.Active);
+        }
+        await AssertEchoAsync(stream, "still open");
+        await Task.Delay(300);
+        Assert.False(drained.Task.IsCompleted, "drain complete while a connection was open");
+
+        open.Close();
+        var done = await drained.WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.Equal(bound.Id, done.BackendId);
+    }
+
+    [Fact]
+    public async Task A_backend_in_maint_gets_nothing_until_it_is_ready_again()
+    {
+        await using var backends = await DemoBackends.StartAsync(2);
+        await using var node = await TestNode.StartAsync($$"""
+            drover {
+              listeners.web { mode = http, bind = "127.0.0.1:0", routes = [ { pool = p } ] }
+              pools.p { slow-start = 0s, backends = [ { id = b1, address = "{{backends.All[0].EndPoint}}", state = maint }, { id = b2, address = "{{backends.All[1].EndPoint}}" } ] }
+            }
+            """);
+        var pool = node.Runtime.Pools["p"];
+        using var client = new HttpClient { BaseAddress = new Uri($"http://{node.Runtime.ListenerEndPoint("web")}") };
+        async Task<HashSet<string>> ServedBy()
+        {
+            var ids = new HashSet<string>();
+            for (var i = 0; i < 10; i++)
+            {
+                using var response = await client.GetAsync("/");
+                ids.Add(response.Headers.GetValues("X-Backend-Id").Single());
+            }
+            return ids;
+        }
+
+        Assert.Equal(["b2"], await ServedBy());
+        Assert.True((await SetAsync(pool, "b1", AdminState.Ready)).Ok);
+        Assert.Equal(["b1", "b2"], (await ServedBy()).Order());
+        Assert.True((await SetAsync(pool, "b2", AdminState.Maint)).Ok);
+        Assert.Equal(["b1"], await ServedBy());
+        var unknown = await SetAsync(pool, "b9", AdminState.Drain);
+        Assert.False(unknown.Ok);
+    }
+
+    private static async Task AssertEchoAsync(NetworkStream stream, string text)
+    {
+        var bytes = Encoding.ASCII.GetBytes(text);
+        await stream.WriteAsync(bytes);
+        var buffer = new byte[bytes.Length];
+        await stream.ReadExactlyAsync(buffer);
+        Assert.Equal(text, Encoding.ASCII.GetString(buffer));
+    }
+}
