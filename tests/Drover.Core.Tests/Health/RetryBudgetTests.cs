@@ -42,6 +42,22 @@ public class RetryBudgetTests
     }
 
     [Fact]
+    public void RequestsCountedInABatchEqualTheSameCountedOneByOne()
+    {
+        var clock = new FakeClock { Ms = 5_000 };
+        var budget = new RetryBudget(0.2, clock.Now, minRetriesPerWindow: 0);
+        budget.OnRequests(60);
+        budget.OnRequests(0);
+        budget.OnRequests(-5);
+        clock.Advance(1_000);
+        budget.OnRequests(40);
+        Assert.Equal(100, budget.RequestsInWindow);
+        Assert.Equal(20, Grant(budget, 50));
+        clock.Advance(9_500); // the first batch's second has left the window
+        Assert.Equal(40, budget.RequestsInWindow);
+    }
+
+    [Fact]
     public void MoreRequestsRaiseTheAllowance()
     {
         var clock = new FakeClock();
