@@ -10,8 +10,10 @@ namespace Drover.Core.Pools;
 /// </summary>
 public sealed class PoolSnapshot
 {
-    private PoolSnapshot(PoolConfig config, long version, Backend[] backends, Backend[] candidates, int[] weights, IBalancer balancer)
+    private PoolSnapshot(PoolConfig config, long version, Backend[] backends, Backend[] candidates, int[] weights, IBalancer balancer,
+        bool[] keepsSessions)
     {
+        _keepsSessions = keepsSessions;
         Config = config;
         Version = version;
         Backends = backends;
@@ -19,6 +21,8 @@ public sealed class PoolSnapshot
         Weights = weights;
         Balancer = balancer;
     }
+
+    private readonly bool[] _keepsSessions;
 
     public PoolConfig Config { get; }
     public string Name => Config.Name;
@@ -38,10 +42,28 @@ public sealed class PoolSnapshot
     public bool NeedsHash => Config.Balance == BalanceMode.ConsistentHash;
 
     /// <summary>
-    /// Builds a snapshot. <paramref name="isCandidate"/> decides which backends take new traffic
-    /// (weight above zero and whatever the caller's health and admin state say).
+    /// Whether <paramref name="backend"/> may keep serving what is already bound to it (sticky
+    /// sessions): healthy and not in maint. A draining backend keeps its sessions though it takes no
+    /// new ones, so this is wider than <see cref="Candidates"/>.
     /// </summary>
-    public static PoolSnapshot Build(PoolConfig config, long version, Backend[] backends, Func<Backend, int> effectiveWeight)
+    public bool KeepsSessions(Backend backend) =>
+        backend.Ordinal < _keepsSessions.Length && ReferenceEquals(Backends[backend.Ordinal], backend) && _keepsSessions[backend.Ordinal];
+
+    /// <summary>The configured backend with this id, or null.</summary>
+    public Backend? Find(string id)
+    {
+        foreach (var backend in Backends)
+            if (string.Equals(backend.Id, id, StringComparison.Ordinal)) return backend;
+        return null;
+    }
+
+    /// <summary>
+    /// Builds a snapshot. <paramref name="effectiveWeight"/> decides which backends take new traffic
+    /// (weight above zero) and how much; <paramref name="keepsSessions"/> which may keep traffic already
+    /// bound to them (default: the candidates).
+    /// </summary>
+    public static PoolSnapshot Build(PoolConfig config, long version, Backend[] backends, Func<Backend, int> effectiveWeight,
+        Func<Backend, bool>? keepsSessions = null)
     {
         var candidates = new List<Backend>(backends.Length);
         var weights = new List<int>(backends.Length);
@@ -64,7 +86,14 @@ public sealed class PoolSnapshot
             BalanceMode.LeastResponseTime => new LeastResponseTimeBalancer(candidateArray, weights),
             _ => throw new ArgumentOutOfRangeException(nameof(config), config.Balance, "unknown balance mode"),
         };
-        return new PoolSnapshot(config, version, backends, candidateArray, weights.ToArray(), balancer);
+        var keeps = new bool[backends.Length];
+        for (var i = 0; i < backends.Length; i++)
+        {
+            var backend = backends[i];
+            if (backend.Ordinal != i) continue; // a hand-built pool without ordinals: only candidates keep sessions
+            keeps[i] = keepsSessions?.Invoke(backend) ?? candidates.Contains(backend);
+        }
+        return new PoolSnapshot(config, version, backends, candidateArray, weights.ToArray(), balancer, keeps);
     }
 
     public override string ToString() => $"pool {Name} v{Version}: {Candidates.Length}/{Backends.Length} candidates";

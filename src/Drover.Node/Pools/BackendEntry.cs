@@ -27,6 +27,12 @@ internal sealed class BackendEntry(Backend backend, BackendHealth health, AdminS
 
     public DateTime LastFailureLog { get; set; }
 
+    /// <summary>How often each kind of state change happened (for the state, and metrics later).</summary>
+    public int Downs { get; set; }
+    public int Ejections { get; set; }
+    public int Recoveries { get; set; }
+    public int DrainsCompleted { get; set; }
+
     public TimeSpan RampStart => Health.UsableSince > ReadySince ? Health.UsableSince : ReadySince;
 
     /// <summary>Takes one second's sample of the live counters; returns the window's totals and the requests since the last sample.</summary>

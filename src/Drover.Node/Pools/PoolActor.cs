@@ -120,6 +120,12 @@ public sealed class PoolActor : ReceiveActor, IWithTimers
         if (transition.To == BackendHealthStatus.Up) _log.Info(line);
         else _log.Warning(line);
         Context.System.EventStream.Publish(new PoolProtocol.BackendHealthChanged(_config.Name, id, transition.From, transition.To, transition.Reason));
+        switch (transition.To)
+        {
+            case BackendHealthStatus.Down: entry.Downs++; break;
+            case BackendHealthStatus.Ejected: entry.Ejections++; break;
+            case BackendHealthStatus.Up: entry.Recoveries++; break;
+        }
         if (transition.To == BackendHealthStatus.Ejected && entry.Health.EjectedUntil is { } until)
             Timers.StartSingleTimer($"eject-{entry.Backend.Ordinal}", new PoolProtocol.EjectionDue(entry.Backend.Ordinal), until - now);
         Publish();
@@ -181,6 +187,7 @@ public sealed class PoolActor : ReceiveActor, IWithTimers
                 continue;
             }
             entry.Drained = true;
+            entry.DrainsCompleted++;
             _log.Info("pool {0}: backend {1} drain complete ({2}): no request or connection in flight", _config.Name, entry.Backend.Id, entry.Admin.ToConfigName());
             Context.System.EventStream.Publish(new PoolProtocol.BackendDrained(_config.Name, entry.Backend.Id));
         }
@@ -211,7 +218,9 @@ public sealed class PoolActor : ReceiveActor, IWithTimers
         }
 
         _ramping = ramping;
-        var snapshot = PoolSnapshot.Build(_config, ++_version, _entries.Select(e => e.Backend).ToArray(), b => weights[b]);
+        // Sessions stay on a backend that is healthy (or any, in panic mode) and not in maint: drain keeps them.
+        var keepsSessions = _entries.ToDictionary(e => e.Backend, e => e.Admin != AdminState.Maint && (panic || e.Health.IsUsable));
+        var snapshot = PoolSnapshot.Build(_config, ++_version, _entries.Select(e => e.Backend).ToArray(), b => weights[b], b => keepsSessions[b]);
         _handle.Publish(snapshot);
     }
 
@@ -237,7 +246,8 @@ public sealed class PoolActor : ReceiveActor, IWithTimers
             var index = Array.IndexOf(snapshot.Candidates, b);
             return new PoolProtocol.BackendState(b.Id, b.Address.ToString(), index >= 0 ? snapshot.Weights[index] : 0, b.ConfiguredWeight,
                 index >= 0, Name(e.Health.Status), e.Health.LastTransition?.Reason ?? "", e.Admin.ToConfigName(), e.Drained,
-                b.Active, b.Requests, b.Failures, b.Retries, e.Health.Ejections, b.LatencyEwma.TotalMilliseconds);
+                b.Active, b.Requests, b.Failures, b.Retries, b.LatencyEwma.TotalMilliseconds,
+                new PoolProtocol.StateChanges(e.Downs, e.Ejections, e.Recoveries, e.DrainsCompleted));
         }).ToList();
         return new PoolProtocol.PoolState(_config.Name, _config.Balance.ToConfigName(), snapshot.Version, _panic,
             _handle.Queue?.Waiting ?? 0, backends);

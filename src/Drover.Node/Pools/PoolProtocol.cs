@@ -45,8 +45,11 @@ public static class PoolProtocol
         long Requests,
         long Failures,
         long Retries,
-        int Ejections,
-        double LatencyEwmaMs);
+        double LatencyEwmaMs,
+        StateChanges Changes);
+
+    /// <summary>How many times a backend went down (active checks), was ejected (passive), came back up, and finished a drain.</summary>
+    public sealed record StateChanges(int Downs, int Ejections, int Recoveries, int DrainsCompleted);
 
     /// <summary>Published on the event stream when a backend's health status changes.</summary>
     public sealed record BackendHealthChanged(string Pool, string BackendId, BackendHealthStatus From, BackendHealthStatus To, string Reason);

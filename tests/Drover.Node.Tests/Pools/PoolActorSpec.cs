@@ -124,7 +124,7 @@ public sealed class PoolActorSpec : TestKit
         _now += TimeSpan.FromSeconds(10);
         actor.Tell(PoolProtocol.Tick.Instance);
         Assert.Equal("up", State(actor).Backends[0].Health);
-        Assert.Equal(2, State(actor).Backends[0].Ejections);
+        Assert.Equal(new PoolProtocol.StateChanges(0, 2, 2, 0), State(actor).Backends[0].Changes);
     }
 
     [Fact]
@@ -170,6 +170,7 @@ public sealed class PoolActorSpec : TestKit
         Assert.Equal("down", State(actor).Backends[0].Health);
         EventFilter.Info(contains: "backend a down -> up").ExpectOne(() => actor.Tell(Probe(true)));
         Assert.Equal(["a", "b"], Candidates(handle));
+        Assert.Equal(new PoolProtocol.StateChanges(1, 0, 1, 0), State(actor).Backends[0].Changes);
     }
 
     [Fact]
@@ -192,6 +193,7 @@ public sealed class PoolActorSpec : TestKit
             Assert.Equal("a", ExpectMsg<PoolProtocol.BackendDrained>(TimeSpan.FromSeconds(3)).BackendId);
         });
         Assert.True(State(actor).Backends[0].Drained);
+        Assert.Equal(1, State(actor).Backends[0].Changes.DrainsCompleted);
 
         actor.Tell(new PoolProtocol.SetAdminState("a", AdminState.Ready));
         Assert.True(ExpectMsg<PoolProtocol.AdminStateResult>().Ok);
