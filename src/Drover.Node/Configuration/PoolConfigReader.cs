@@ -16,7 +16,7 @@ internal static class PoolConfigReader
         ["balance", "hash-key", "backends", "timeouts", "health", "retries", "max-connections", "queue", "slow-start", "all-unhealthy"];
     private static readonly string[] BackendKeys = ["id", "address", "weight", "state"];
     private static readonly string[] TimeoutKeys = ["connect", "request-headers", "response", "idle"];
-    private static readonly string[] HealthKeys = ["active", "passive"];
+    private static readonly string[] HealthKeys = ["active", "passive", "quorum"];
     private static readonly string[] ActiveKeys =
         ["type", "path", "host", "expect-status", "expect-body", "interval", "timeout", "rise", "fall", "jitter"];
     private static readonly string[] HttpOnlyActiveKeys = ["path", "host", "expect-status", "expect-body"];
@@ -99,7 +99,10 @@ internal static class PoolConfigReader
     {
         if (!h.Exists) return HealthConfig.Default;
         h.RejectUnknownKeys(HealthKeys);
-        return new HealthConfig(ReadActive(h, h.Child("active")), ReadPassive(h, h.Child("passive")));
+        return new HealthConfig(ReadActive(h, h.Child("active")), ReadPassive(h, h.Child("passive")))
+        {
+            Quorum = h.Int("quorum", HealthConfig.Default.Quorum),
+        };
     }
 
     /// <summary>

@@ -1,7 +1,9 @@
 using Akka.Actor;
 using Akka.Cluster;
+using Akka.Cluster.Sharding;
 using Akka.DistributedData;
 using Akka.Hosting;
+using Drover.Node.Health.Cluster;
 using Drover.Node.LoadBalancing;
 using Microsoft.Extensions.Logging;
 
@@ -31,7 +33,9 @@ public static class AkkaBuilderExtensions
         NodeConfiguration config, DroverRuntime runtime, ILoggerFactory loggerFactory) =>
         builder.WithActors((system, registry) =>
         {
-            var lb = system.ActorOf(LoadBalancerActor.Props(config.Drover, runtime, loggerFactory), "lb");
+            var healthRegion = StartHealthRegion(system, config);
+            registry.Register<BackendHealthEntity>(healthRegion);
+            var lb = system.ActorOf(LoadBalancerActor.Props(config.Drover, runtime, loggerFactory, healthRegion), "lb");
             registry.Register<LoadBalancerActor>(lb);
             CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseServiceUnbind, "drover-unbind-listeners", async () =>
             {
@@ -40,4 +44,15 @@ public static class AkkaBuilderExtensions
                 return Akka.Done.Instance;
             });
         });
+
+    /// <summary>
+    /// The <c>backend-health</c> shard region: one entity per pool and backend in the whole cluster,
+    /// never passivated (it runs the backend's checks; pool actors also keep it alive).
+    /// </summary>
+    private static IActorRef StartHealthRegion(ActorSystem system, NodeConfiguration config) =>
+        ClusterSharding.Get(system).Start(
+            BackendHealthProtocol.TypeName,
+            entityId => BackendHealthEntity.Props(entityId, config.Drover),
+            ClusterShardingSettings.Create(system).WithPassivateIdleAfter(TimeSpan.Zero),
+            new BackendHealthProtocol.MessageExtractor());
 }

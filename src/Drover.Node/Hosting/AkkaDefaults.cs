@@ -33,6 +33,9 @@ public static class AkkaDefaults
               state-store-mode = ddata
               remember-entities = off
             }
+            # Health verdicts are written to every node at once (write-all); subscribers hear of a
+            # change at this interval, so all pool actors follow a verdict within a fraction of a second.
+            distributed-data.notify-subscribers-interval = 100ms
           }
           coordinated-shutdown.phases.service-unbind.timeout = 20s
         }

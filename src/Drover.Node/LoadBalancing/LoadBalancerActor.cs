@@ -26,8 +26,11 @@ public sealed class LoadBalancerActor : ReceiveActor
     private readonly HashSet<string> _unbound = new();
     private readonly Dictionary<string, IActorRef> _listeners = new();
 
-    public LoadBalancerActor(DroverConfig config, DroverRuntime runtime, ILoggerFactory loggerFactory)
+    private readonly IActorRef? _healthRegion;
+
+    public LoadBalancerActor(DroverConfig config, DroverRuntime runtime, ILoggerFactory loggerFactory, IActorRef? healthRegion = null)
     {
+        _healthRegion = healthRegion;
         _config = config;
         _runtime = runtime;
         _loggerFactory = loggerFactory;
@@ -52,7 +55,7 @@ public sealed class LoadBalancerActor : ReceiveActor
         {
             var backends = pool.Backends.Select((b, i) => new Backend(pool.Name, b, i)).ToArray();
             var handle = new PoolHandle(pool, PoolSnapshot.Build(pool, 0, backends, b => b.ConfiguredWeight));
-            Context.ActorOf(PoolActor.Props(pool, handle, backends), $"pool-{pool.Name}");
+            Context.ActorOf(PoolActor.Props(pool, handle, backends, healthRegion: _healthRegion), $"pool-{pool.Name}");
             _runtime.Pools[pool.Name] = handle;
         }
 
@@ -100,6 +103,6 @@ public sealed class LoadBalancerActor : ReceiveActor
         foreach (var handle in _runtime.Pools.Values) handle.Dispose();
     }
 
-    public static Props Props(DroverConfig config, DroverRuntime runtime, ILoggerFactory loggerFactory) =>
-        Akka.Actor.Props.Create(() => new LoadBalancerActor(config, runtime, loggerFactory));
+    public static Props Props(DroverConfig config, DroverRuntime runtime, ILoggerFactory loggerFactory, IActorRef? healthRegion = null) =>
+        Akka.Actor.Props.Create(() => new LoadBalancerActor(config, runtime, loggerFactory, healthRegion));
 }

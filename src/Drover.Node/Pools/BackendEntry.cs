@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Drover.Core.Health;
 using Drover.Core.Pools;
+using Drover.Node.Health.Cluster;
 
 namespace Drover.Node.Pools;
 
@@ -33,7 +34,18 @@ internal sealed class BackendEntry(Backend backend, BackendHealth health, AdminS
     public int Recoveries { get; set; }
     public int DrainsCompleted { get; set; }
 
-    public TimeSpan RampStart => Health.UsableSince > ReadySince ? Health.UsableSince : ReadySince;
+    /// <summary>The cluster's verdict (from the backend-health entity); Up when the node runs its own checks.</summary>
+    public BackendHealthProtocol.Verdict ClusterVerdict { get; set; } = BackendHealthProtocol.Verdict.Up;
+
+    /// <summary>When the cluster verdict last became Up.</summary>
+    public TimeSpan ClusterUpSince { get; set; } = now;
+
+    /// <summary>Usable by health: this node's own verdict and the cluster's both say up.</summary>
+    public bool IsHealthy => Health.IsUsable && ClusterVerdict.Status == BackendHealthStatus.Up;
+
+    public TimeSpan RampStart => Max(Max(Health.UsableSince, ReadySince), ClusterUpSince);
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
     /// <summary>Takes one second's sample of the live counters; returns the window's totals and the requests since the last sample.</summary>
     public (long Requests, long Failures, long NewRequests) Sample()

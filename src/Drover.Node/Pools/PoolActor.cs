@@ -5,7 +5,9 @@ using Drover.Core.Balancing;
 using Drover.Core.Configuration;
 using Drover.Core.Health;
 using Drover.Core.Pools;
+using Akka.DistributedData;
 using Drover.Node.Health;
+using Drover.Node.Health.Cluster;
 
 namespace Drover.Node.Pools;
 
@@ -21,6 +23,7 @@ public sealed class PoolActor : ReceiveActor, IWithTimers
     private static readonly TimeSpan TickInterval = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan DrainCheckInterval = TimeSpan.FromMilliseconds(100);
     private const int SlowStartScale = 10;
+    private static readonly TimeSpan WatchInterval = TimeSpan.FromSeconds(3);
 
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly PoolHandle _handle;
@@ -31,9 +34,18 @@ public sealed class PoolActor : ReceiveActor, IWithTimers
     private long _version;
     private bool _panic;
     private bool _ramping;
+    private readonly IActorRef? _healthRegion;
+    private readonly string _node;
 
-    public PoolActor(PoolConfig config, PoolHandle handle, Backend[] backends, Func<TimeSpan>? clock = null)
+    /// <param name="healthRegion">
+    /// The <c>backend-health</c> shard region: when given, active checks run once in the cluster (in the
+    /// backend's entity) and this actor follows the cluster's verdicts, reporting its own passive
+    /// ejections to the entity; when null (a node without cluster health, actor tests), it probes itself.
+    /// </param>
+    public PoolActor(PoolConfig config, PoolHandle handle, Backend[] backends, Func<TimeSpan>? clock = null, IActorRef? healthRegion = null)
     {
+        _healthRegion = healthRegion;
+        _node = healthRegion is null ? "" : Akka.Cluster.Cluster.Get(Context.System).SelfAddress.ToString();
         _config = config;
         _handle = handle;
         _clock = clock ?? DefaultClock;
@@ -51,6 +63,8 @@ public sealed class PoolActor : ReceiveActor, IWithTimers
         Receive<PoolProtocol.CheckDrains>(_ => CheckDrains());
         Receive<PoolProtocol.SetAdminState>(OnSetAdminState);
         Receive<PoolProtocol.GetState>(_ => Sender.Tell(State()));
+        Receive<Changed>(OnVerdicts);
+        Receive<PoolProtocol.WatchBackends>(_ => WatchBackends());
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -60,7 +74,13 @@ public sealed class PoolActor : ReceiveActor, IWithTimers
     protected override void PreStart()
     {
         _handle.Actor = Self;
-        if (_config.Health.Active.Enabled)
+        if (_healthRegion is not null)
+        {
+            DistributedData.Get(Context.System).Replicator.Tell(Dsl.Subscribe(BackendHealthProtocol.VerdictsKey(_config.Name), Self));
+            WatchBackends();
+            Timers.StartPeriodicTimer("watch", PoolProtocol.WatchBackends.Instance, WatchInterval);
+        }
+        else if (_config.Health.Active.Enabled)
             foreach (var entry in _entries)
                 entry.Checker = Context.ActorOf(HealthCheckActor.Props(_config.Health.Active, entry.Backend, Self), $"check-{entry.Backend.Ordinal}");
         Timers.StartPeriodicTimer("tick", PoolProtocol.Tick.Instance, TickInterval);
@@ -128,13 +148,66 @@ public sealed class PoolActor : ReceiveActor, IWithTimers
         }
         if (transition.To == BackendHealthStatus.Ejected && entry.Health.EjectedUntil is { } until)
             Timers.StartSingleTimer($"eject-{entry.Backend.Ordinal}", new PoolProtocol.EjectionDue(entry.Backend.Ordinal), until - now);
+        if (transition.To == BackendHealthStatus.Ejected || transition.From == BackendHealthStatus.Ejected) ReportToCluster(entry, now);
         Publish();
+    }
+
+    // ---- the cluster's verdicts ----
+
+    /// <summary>Keeps every backend's entity (and so its one prober) alive, and repeats this node's ejections for entities that moved.</summary>
+    private void WatchBackends()
+    {
+        if (_healthRegion is null) return;
+        var now = _clock();
+        foreach (var entry in _entries)
+        {
+            _healthRegion.Tell(new BackendHealthProtocol.Watch(_config.Name, entry.Backend.Id));
+            if (entry.Health.Status == BackendHealthStatus.Ejected) ReportToCluster(entry, now);
+        }
+    }
+
+    private void ReportToCluster(BackendEntry entry, TimeSpan now)
+    {
+        if (_healthRegion is null) return;
+        var ejected = entry.Health.Status == BackendHealthStatus.Ejected && entry.Health.EjectedUntil is not null;
+        var until = ejected ? DateTime.UtcNow + (entry.Health.EjectedUntil!.Value - now) : DateTime.UtcNow;
+        _healthRegion.Tell(new BackendHealthProtocol.NodeReport(_config.Name, entry.Backend.Id, _node, ejected, until,
+            entry.Health.LastTransition?.Reason ?? ""));
+    }
+
+    private void OnVerdicts(Changed changed)
+    {
+        if (!changed.Key.Equals(BackendHealthProtocol.VerdictsKey(_config.Name))) return;
+        var verdicts = changed.Get(BackendHealthProtocol.VerdictsKey(_config.Name));
+        var now = _clock();
+        var any = false;
+        foreach (var entry in _entries)
+        {
+            var verdict = verdicts.TryGetValue(entry.Backend.Id, out var text) ? BackendHealthProtocol.Verdict.Decode(text) : BackendHealthProtocol.Verdict.Up;
+            var previous = entry.ClusterVerdict;
+            if (previous.Status == verdict.Status) continue;
+            entry.ClusterVerdict = verdict;
+            if (verdict.Status == BackendHealthStatus.Up) entry.ClusterUpSince = now;
+            var line = $"pool {_config.Name}: backend {entry.Backend.Id} cluster verdict {Name(previous.Status)} -> {Name(verdict.Status)}" +
+                       (verdict.Reason.Length > 0 ? $": {verdict.Reason}" : "");
+            if (verdict.Status == BackendHealthStatus.Up) _log.Info(line);
+            else _log.Warning(line);
+            Context.System.EventStream.Publish(new PoolProtocol.BackendHealthChanged(_config.Name, entry.Backend.Id, previous.Status, verdict.Status, verdict.Reason));
+            switch (verdict.Status)
+            {
+                case BackendHealthStatus.Down: entry.Downs++; break;
+                case BackendHealthStatus.Ejected: entry.Ejections++; break;
+                case BackendHealthStatus.Up: entry.Recoveries++; break;
+            }
+            any = true;
+        }
+        if (any) Publish();
     }
 
     private bool AllowEject()
     {
         var ejected = _entries.Count(e => e.Health.Status == BackendHealthStatus.Ejected);
-        var usable = _entries.Count(e => e.Health.IsUsable && e.Admin != AdminState.Maint);
+        var usable = _entries.Count(e => e.IsHealthy && e.Admin != AdminState.Maint);
         return MaxEjected.Allows(ejected, usable, _entries.Length, _config.Health.Passive.MaxEjected);
     }
 
@@ -219,12 +292,12 @@ public sealed class PoolActor : ReceiveActor, IWithTimers
 
         _ramping = ramping;
         // Sessions stay on a backend that is healthy (or any, in panic mode) and not in maint: drain keeps them.
-        var keepsSessions = _entries.ToDictionary(e => e.Backend, e => e.Admin != AdminState.Maint && (panic || e.Health.IsUsable));
+        var keepsSessions = _entries.ToDictionary(e => e.Backend, e => e.Admin != AdminState.Maint && (panic || e.IsHealthy));
         var snapshot = PoolSnapshot.Build(_config, ++_version, _entries.Select(e => e.Backend).ToArray(), b => weights[b], b => keepsSessions[b]);
         _handle.Publish(snapshot);
     }
 
-    private static bool IsServing(BackendEntry entry) => entry.Admin == AdminState.Ready && entry.Health.IsUsable;
+    private static bool IsServing(BackendEntry entry) => entry.Admin == AdminState.Ready && entry.IsHealthy;
 
     /// <summary>
     /// Slow start: while any backend ramps, every weight is scaled so that a weight-1 backend can ramp
@@ -245,13 +318,22 @@ public sealed class PoolActor : ReceiveActor, IWithTimers
             var b = e.Backend;
             var index = Array.IndexOf(snapshot.Candidates, b);
             return new PoolProtocol.BackendState(b.Id, b.Address.ToString(), index >= 0 ? snapshot.Weights[index] : 0, b.ConfiguredWeight,
-                index >= 0, Name(e.Health.Status), e.Health.LastTransition?.Reason ?? "", e.Admin.ToConfigName(), e.Drained,
+                index >= 0, HealthName(e), HealthReason(e), e.Admin.ToConfigName(), e.Drained,
                 b.Active, b.Requests, b.Failures, b.Retries, b.LatencyEwma.TotalMilliseconds,
                 new PoolProtocol.StateChanges(e.Downs, e.Ejections, e.Recoveries, e.DrainsCompleted));
         }).ToList();
         return new PoolProtocol.PoolState(_config.Name, _config.Balance.ToConfigName(), snapshot.Version, _panic,
             _handle.Queue?.Waiting ?? 0, backends);
     }
+
+    /// <summary>The worse of this node's verdict and the cluster's.</summary>
+    private static string HealthName(BackendEntry e) =>
+        e.ClusterVerdict.Status == BackendHealthStatus.Down || e.Health.Status == BackendHealthStatus.Down ? "down"
+        : e.ClusterVerdict.Status == BackendHealthStatus.Ejected || e.Health.Status == BackendHealthStatus.Ejected ? "ejected"
+        : "up";
+
+    private static string HealthReason(BackendEntry e) =>
+        e.ClusterVerdict.Status != BackendHealthStatus.Up ? $"cluster: {e.ClusterVerdict.Reason}" : e.Health.LastTransition?.Reason ?? "";
 
     private bool TryEntry(int ordinal, out BackendEntry entry)
     {
@@ -267,6 +349,6 @@ public sealed class PoolActor : ReceiveActor, IWithTimers
         _ => status.ToString().ToLowerInvariant(),
     };
 
-    public static Props Props(PoolConfig config, PoolHandle handle, Backend[] backends, Func<TimeSpan>? clock = null) =>
-        Akka.Actor.Props.Create(() => new PoolActor(config, handle, backends, clock));
+    public static Props Props(PoolConfig config, PoolHandle handle, Backend[] backends, Func<TimeSpan>? clock = null, IActorRef? healthRegion = null) =>
+        Akka.Actor.Props.Create(() => new PoolActor(config, handle, backends, clock, healthRegion));
 }

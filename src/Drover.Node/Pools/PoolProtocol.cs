@@ -71,4 +71,9 @@ public static class PoolProtocol
     }
 
     internal sealed record EjectionDue(int Ordinal);
+
+    internal sealed record WatchBackends
+    {
+        public static readonly WatchBackends Instance = new();
+    }
 }
