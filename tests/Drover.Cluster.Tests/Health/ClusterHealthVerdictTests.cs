@@ -1,0 +1,102 @@
+using System.Diagnostics;
+using Akka.Actor;
+using Drover.Cluster.Tests.Support;
+using Drover.Core.Pools;
+using Drover.Node.Hosting;
+using Drover.Node.Pools;
+using Drover.Node.Tests.Support;
+using Xunit.Abstractions;
+
+namespace Drover.Cluster.Tests.Health;
+
+/// <summary>One health verdict per backend for the whole cluster: one prober, a quorum for passive ejections, fast convergence.</summary>
+public sealed class ClusterHealthVerdictTests(ITestOutputHelper output)
+{
+    private static string Config(IEnumerable<(string Id, System.Net.IPEndPoint EndPoint)> backends, string health) => $$"""
+        drover {
+          listeners.web { mode = http, bind = "127.0.0.1:0", routes = [ { pool = p } ] }
+          pools.p {
+            slow-start = 0s
+            health { {{health}} }
+            backends = [ {{string.Join(", ", backends.Select(b => $"{{ id = {b.Id}, address = \"{b.EndPoint}\" }}"))}} ]
+          }
+        }
+        """;
+
+    private static bool InRotation(DroverNode node, string id) => node.Runtime.Pools["p"].Snapshot.Candidates.Any(b => b.Id == id);
+
+    [Fact]
+    public async Task Three_nodes_probe_a_backend_once_not_three_times()
+    {
+        await using var backend = new HttpStubServer();
+        await using var nodes = await ThreeNodes.StartAsync(Config([("s", backend.EndPoint)],
+            "active { interval = 200ms, timeout = 200ms, jitter = 0% }"));
+        await Task.Delay(1000); // the entity has started and probes
+        var before = backend.Heads.Count(h => h.StartsWith("GET /healthz"));
+        await Task.Delay(2000);
+        var probes = backend.Heads.Count(h => h.StartsWith("GET /healthz")) - before;
+
+        output.WriteLine($"{probes} probes in 2 s at a 200 ms interval across 3 nodes");
+        Assert.InRange(probes, 5, 12); // one prober: ~10; three would be ~30
+    }
+
+    [Fact]
+    public async Task A_backend_down_by_the_checks_leaves_every_node_within_two_seconds_and_comes_back_on_all()
+    {
+        await using var backends = await DemoBackends.StartAsync(2);
+        var ids = backends.All.Select(b => (b.Id, b.EndPoint)).ToList();
+        var b2Port = backends.All[1].EndPoint.Port;
+        await using var nodes = await ThreeNodes.StartAsync(Config(ids,
+            "active { interval = 100ms, timeout = 200ms, fall = 2, rise = 2, jitter = 0% }, passive = off"));
+        await Eventually.TrueAsync(() => nodes.Nodes.All(n => InRotation(n, "b2")), TimeSpan.FromSeconds(5));
+
+        var clock = Stopwatch.StartNew();
+        await backends.StopAsync("b2");
+        var gone = new TimeSpan[3];
+        await Eventually.TrueAsync(() =>
+        {
+            for (var i = 0; i < 3; i++)
+                if (gone[i] == TimeSpan.Zero && !InRotation(nodes[i], "b2")) gone[i] = clock.Elapsed;
+            return gone.All(t => t != TimeSpan.Zero);
+        }, TimeSpan.FromSeconds(10), "b2 out of rotation on every node");
+        var spread = gone.Max() - gone.Min();
+        output.WriteLine($"b2 out of rotation on the three nodes at {string.Join(", ", gone.Select(t => $"{t.TotalMilliseconds:F0} ms"))} after it stopped (spread {spread.TotalMilliseconds:F0} ms)");
+        Assert.True(spread < TimeSpan.FromSeconds(2), $"nodes converged {spread.TotalMilliseconds:F0} ms apart");
+
+        var state = await nodes[2].Runtime.Pools["p"].Actor.Ask<PoolProtocol.PoolState>(PoolProtocol.GetState.Instance, TimeSpan.FromSeconds(5));
+        var b2 = state.Backends.Single(b => b.Id == "b2");
+        Assert.Equal("down", b2.Health);
+        Assert.StartsWith("cluster: 2 consecutive failed checks", b2.HealthReason);
+
+        await using var revived = await Drover.Node.Demo.DemoBackend.StartAsync("b2", new Drover.Core.Net.HostPort("127.0.0.1", b2Port));
+        await Eventually.TrueAsync(() => nodes.Nodes.All(n => InRotation(n, "b2")), TimeSpan.FromSeconds(5), "b2 back on every node");
+    }
+
+    [Fact]
+    public async Task One_node_ejecting_a_backend_ejects_it_only_there_and_a_quorum_of_two_ejects_it_everywhere()
+    {
+        await using var backends = await DemoBackends.StartAsync(3);
+        await using var nodes = await ThreeNodes.StartAsync(Config(backends.All.Select(b => (b.Id, b.EndPoint)),
+            "quorum = 2, passive { consecutive-failures = 3, eject-time = 30s }"));
+        await Eventually.TrueAsync(() => nodes.Nodes.All(n => InRotation(n, "b1")), TimeSpan.FromSeconds(5));
+
+        // Node 0's link to b1 is bad: its data path reports faults that the other nodes never see.
+        static void BadLink(DroverNode node)
+        {
+            var pool = node.Runtime.Pools["p"];
+            var b1 = pool.Snapshot.Backends.Single(b => b.Id == "b1");
+            for (var i = 0; i < 3; i++) pool.ReportFailure(b1, "connect refused");
+        }
+        BadLink(nodes[0]);
+        await Eventually.TrueAsync(() => !InRotation(nodes[0], "b1"), TimeSpan.FromSeconds(5), "b1 ejected on node 0");
+        await Task.Delay(1000);
+        Assert.True(InRotation(nodes[1], "b1") && InRotation(nodes[2], "b1"), "one node's ejection must stay local below the quorum");
+
+        var clock = Stopwatch.StartNew();
+        BadLink(nodes[1]);
+        await Eventually.TrueAsync(() => nodes.Nodes.All(n => !InRotation(n, "b1")), TimeSpan.FromSeconds(5), "b1 ejected on every node");
+        output.WriteLine($"quorum reached: b1 out on all three nodes {clock.ElapsedMilliseconds} ms after the second node's ejection");
+        var state = await nodes[2].Runtime.Pools["p"].Actor.Ask<PoolProtocol.PoolState>(PoolProtocol.GetState.Instance, TimeSpan.FromSeconds(5));
+        Assert.Contains("ejected on 2 nodes (quorum 2)", state.Backends.Single(b => b.Id == "b1").HealthReason);
+    }
+}

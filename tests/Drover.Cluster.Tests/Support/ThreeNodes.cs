@@ -1,0 +1,57 @@
+using Akka.Cluster;
+using Drover.Node.Hosting;
+using Drover.Node.Tests.Support;
+
+namespace Drover.Cluster.Tests.Support;
+
+/// <summary>Three Drover nodes in this process on loopback, one cluster, all Up; stopped on dispose.</summary>
+public sealed class ThreeNodes : IAsyncDisposable
+{
+    private ThreeNodes(List<DroverNode> nodes) => Nodes = nodes;
+
+    public List<DroverNode> Nodes { get; }
+
+    public DroverNode this[int index] => Nodes[index];
+
+    public static async Task<ThreeNodes> StartAsync(string drover)
+    {
+        var nodes = new List<DroverNode> { await TestNode.StartAsync(drover) };
+        try
+        {
+            var seed = Akka.Cluster.Cluster.Get(nodes[0].System).SelfAddress;
+            var env = new Dictionary<string, string> { ["CLUSTER_SEEDS"] = $"{seed.Host}:{seed.Port}" };
+            nodes.Add(await TestNode.StartAsync(TestNode.Config(drover, env)));
+            nodes.Add(await TestNode.StartAsync(TestNode.Config(drover, env)));
+            foreach (var node in nodes)
+            {
+                var cluster = Akka.Cluster.Cluster.Get(node.System);
+                await Eventually.TrueAsync(() => cluster.State.Members.Count(m => m.Status == MemberStatus.Up) == 3, TimeSpan.FromSeconds(20));
+            }
+            return new ThreeNodes(nodes);
+        }
+        catch
+        {
+            foreach (var node in nodes) await node.DisposeAsync();
+            throw;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Task.WhenAll(Nodes.Select(n => n.DisposeAsync().AsTask()));
+        Nodes.Clear();
+    }
+}
+
+public static class Eventually
+{
+    public static async Task TrueAsync(Func<bool> condition, TimeSpan timeout, string? what = null)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"not true within {timeout.TotalSeconds:F0} s: {what ?? "condition"}");
+            await Task.Delay(20);
+        }
+    }
+}
