@@ -99,4 +99,52 @@ public sealed class ClusterHealthVerdictTests(ITestOutputHelper output)
         var state = await nodes[2].Runtime.Pools["p"].Actor.Ask<PoolProtocol.PoolState>(PoolProtocol.GetState.Instance, TimeSpan.FromSeconds(5));
         Assert.Contains("ejected on 2 nodes (quorum 2)", state.Backends.Single(b => b.Id == "b1").HealthReason);
     }
+
+    [Fact]
+    public async Task When_the_node_holding_a_verdict_crashes_the_verdict_stands_and_checks_resume_on_a_survivor()
+    {
+        await using var backends = await DemoBackends.StartAsync(2);
+        var b2Port = backends.All[1].EndPoint.Port;
+        // A crash, not a leave: terminating the actor system must not run the graceful leave.
+        var config = Config(backends.All.Select(b => (b.Id, b.EndPoint)),
+            "active { interval = 100ms, timeout = 200ms, fall = 2, rise = 2, jitter = 0% }, passive = off") +
+            "\nakka.coordinated-shutdown.run-by-actor-system-terminate = off";
+        await using var nodes = await ThreeNodes.StartAsync(config);
+        await backends.StopAsync("b2");
+        await Eventually.TrueAsync(() => nodes.Nodes.All(n => !InRotation(n, "b2")), TimeSpan.FromSeconds(10), "b2 down everywhere");
+
+        // Crash the node that runs b2's entity (the one prober).
+        var host = await EntityHostAsync(nodes, "p/b2");
+        output.WriteLine($"b2's entity ran on node {host}; crashing it");
+        await nodes[host].System.Terminate();
+        var survivors = nodes.Nodes.Where((_, i) => i != host).ToList();
+        var clock = Stopwatch.StartNew();
+
+        // While the crashed node is detected and downed and the entity moves, b2 never comes back.
+        while (clock.Elapsed < TimeSpan.FromSeconds(3))
+        {
+            Assert.True(survivors.All(n => !InRotation(n, "b2")), "a dead backend came back while its entity moved");
+            await Task.Delay(50);
+        }
+        // Once the entity runs again on a survivor, its checks bring b2 back when it answers.
+        await using var revived = await Drover.Node.Demo.DemoBackend.StartAsync("b2", new Drover.Core.Net.HostPort("127.0.0.1", b2Port));
+        await Eventually.TrueAsync(() => survivors.All(n => InRotation(n, "b2")), TimeSpan.FromSeconds(30), "b2 back on the survivors");
+        output.WriteLine($"b2 back on both survivors {clock.Elapsed.TotalSeconds:F1} s after the crash (failure detection, downing and the entity's move included)");
+    }
+
+    /// <summary>Which node's shard region holds the entity.</summary>
+    private static async Task<int> EntityHostAsync(ThreeNodes nodes, string entityId)
+    {
+        for (var attempt = 0; attempt < 50; attempt++)
+        {
+            for (var i = 0; i < nodes.Nodes.Count; i++)
+            {
+                var region = Akka.Cluster.Sharding.ClusterSharding.Get(nodes[i].System).ShardRegion("backend-health");
+                var state = await region.Ask<Akka.Cluster.Sharding.CurrentShardRegionState>(Akka.Cluster.Sharding.GetShardRegionState.Instance, TimeSpan.FromSeconds(5));
+                if (state.Shards.Any(s => s.EntityIds.Contains(entityId))) return i;
+            }
+            await Task.Delay(100);
+        }
+        throw new InvalidOperationException($"no node holds entity {entityId}");
+    }
 }
