@@ -296,6 +296,7 @@ public class DroverConfigReaderTests
             health {
               active  { type = http, path = "/ping", host = "svc.internal", expect-status = "200-299", expect-body = "ok", interval = 5s, timeout = 500ms, rise = 3, fall = 4, jitter = 25% }
               passive { consecutive-failures = 7, failure-rate = 40%, window = 30s, min-requests = 50, eject-time = 15s, max-eject-time = 10m, max-ejected = 0.3 }
+              quorum = 3
             }
             retries { attempts = 3, budget = 10%, on = [connect-failure, 503] }
             timeouts { connect = 1s, request-headers = 4s, response = 20s, idle = 2m }
@@ -309,6 +310,7 @@ public class DroverConfigReaderTests
             TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(500), Rise: 3, Fall: 4, Jitter: 0.25), pool.Health.Active);
         Assert.Equal(new PassiveHealthConfig(7, 0.4, TimeSpan.FromSeconds(30), 50, TimeSpan.FromSeconds(15), TimeSpan.FromMinutes(10), 0.3),
             pool.Health.Passive);
+        Assert.Equal(3, pool.Health.Quorum);
         Assert.Equal(new RetryConfig(3, 0.1, RetryOn.ConnectFailure | RetryOn.Status503), pool.Retries);
         Assert.Equal(new TimeoutsConfig(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(20), TimeSpan.FromMinutes(2)) { RequestHeaders = TimeSpan.FromSeconds(4) },
             pool.Timeouts);
@@ -453,6 +455,8 @@ public class DroverConfigReaderTests
     [InlineData("health.passive.window = 0s", "health.passive.window", "greater than zero")]
     [InlineData("health.passive.eject-time = 0s", "health.passive.eject-time", "greater than zero")]
     [InlineData("health.passive { eject-time = 1m, max-eject-time = 30s }", "health.passive.max-eject-time", "at least eject-time (1m)")]
+    [InlineData("health.quorum = 0", "health.quorum", "at least 1")]
+    [InlineData("health.quorum = most", "health.quorum", "'most' is not a whole number")]
     [InlineData("retries.attempts = 11", "retries.attempts", "from 0 to 10")]
     [InlineData("retries.attempts = -1", "retries.attempts", "from 0 to 10")]
     [InlineData("retries.on = [connect-failure, 500]", "retries.on", "unknown retry condition '500'")]
