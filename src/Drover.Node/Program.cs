@@ -46,7 +46,9 @@ internal static class NodeCommand
             Console.WriteLine($"drover: {listener.Mode.ToString().ToLowerInvariant()} listener {listener.Name} on {node.Runtime.Listeners[listener.Name]}");
         await node.Host.WaitForShutdownAsync(CancellationToken.None);
         await node.DisposeAsync();
-        return 0;
+        if (node.ExitCode == DroverNode.ExitDownedByCluster)
+            Console.Error.WriteLine("drover: this node was downed by the cluster; exiting with code 3 so that a supervisor restarts it");
+        return node.ExitCode;
     }
 
     public static async Task<int> RunDemoBackendAsync(string bind, string id, CancellationToken cancellationToken)

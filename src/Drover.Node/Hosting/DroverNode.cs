@@ -28,6 +28,17 @@ public sealed class DroverNode : IAsyncDisposable
     public DroverRuntime Runtime { get; }
     public ActorSystem System { get; }
 
+    /// <summary>Exit code of a node that the cluster downed (split brain resolver, or an operator's <c>cluster down</c>).</summary>
+    public const int ExitDownedByCluster = 3;
+
+    /// <summary>
+    /// Why the node stopped, as a process exit code: <see cref="ExitDownedByCluster"/> when the
+    /// cluster downed it (so that systemd, Docker or Kubernetes restart it and it joins again), 0
+    /// otherwise (SIGTERM, a graceful leave).
+    /// </summary>
+    public int ExitCode =>
+        CoordinatedShutdown.Get(System).ShutdownReason is CoordinatedShutdown.ClusterDowningReason ? ExitDownedByCluster : 0;
+
     /// <summary>Checks ports, starts the host, and waits until every listener is bound.</summary>
     /// <exception cref="ConfigException">A listener, demo or remoting port cannot be bound.</exception>
     public static async Task<DroverNode> StartAsync(NodeConfiguration config, Action<ILoggingBuilder>? logging = null, CancellationToken cancellationToken = default)
