@@ -19,7 +19,8 @@ public sealed class ThreeNodes : IAsyncDisposable
         try
         {
             var seed = Akka.Cluster.Cluster.Get(nodes[0].System).SelfAddress;
-            var env = new Dictionary<string, string> { ["CLUSTER_SEEDS"] = $"{seed.Host}:{seed.Port}" };
+            // The full address: with transport adapters (the throttler) its scheme is not plain akka.tcp.
+            var env = new Dictionary<string, string> { ["CLUSTER_SEEDS"] = seed.ToString() };
             nodes.Add(await TestNode.StartAsync(TestNode.Config(drover, env)));
             nodes.Add(await TestNode.StartAsync(TestNode.Config(drover, env)));
             foreach (var node in nodes)
