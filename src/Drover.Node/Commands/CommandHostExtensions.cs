@@ -77,6 +77,7 @@ public static class CommandHostExtensions
             registry.Register<CommandHostActor>(host);
             CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate, "drover-stop-command-host", async () =>
             {
+                if (system.WhenTerminated.IsCompleted) return Akka.Done.Instance; // crashed: nothing left to ask
                 try
                 {
                     await host.Ask<CommandHostProtocol.Stopped>(CommandHostProtocol.Stop.Instance, StopTimeout);

@@ -101,12 +101,33 @@ public sealed class ClusterShardingPalette : CommandPalette
         var entity = request.Require("entity");
         var region = Region(context.System, type);
         var location = await region.Ask<EntityLocation>(new GetEntityLocation(entity, QueryTimeout), QueryTimeout + AskSlack, cancellationToken).ConfigureAwait(false);
-        var self = Cluster.Get(context.System).SelfAddress;
-        var node = location.ShardRegion is null ? "(shard not allocated)" : (location.ShardRegion.HasLocalScope ? self : location.ShardRegion).ToString();
+        if (!IsKnown(location))
+        {
+            // This node's region learns a shard's home only when it sends it something; the region
+            // that hosts the shard always knows. Ask every member's region.
+            var members = Cluster.Get(context.System).State.Members.Where(m => m.Status is MemberStatus.Up or MemberStatus.Leaving);
+            var answers = await Task.WhenAll(members.Select(async m =>
+            {
+                try
+                {
+                    return await context.System.ActorSelection($"{m.Address}/system/sharding/{Uri.EscapeDataString(type)}")
+                        .Ask<EntityLocation>(new GetEntityLocation(entity, QueryTimeout), QueryTimeout + AskSlack, cancellationToken).ConfigureAwait(false);
+                }
+                catch (AskTimeoutException)
+                {
+                    return null;
+                }
+            })).ConfigureAwait(false);
+            location = answers.FirstOrDefault(a => a is not null && IsKnown(a)) ?? location;
+        }
+        var node = IsKnown(location) ? location.ShardRegion.ToString() : "(shard not allocated)";
         var actor = location.EntityRef.HasValue ? location.EntityRef.Value.Path.ToStringWithoutAddress() : "(not running)";
         context.WriteLine($"entity: {location.EntityId} | shard: {location.ShardId} | node: {node} | actor: {actor}");
         return CommandResult.Success;
     }
+
+    /// <summary>A region that does not know where the shard lives answers with <see cref="Address.AllSystems"/>.</summary>
+    private static bool IsKnown(EntityLocation location) => location.ShardRegion is { HasGlobalScope: true };
 
     private static IActorRef Region(ActorSystem system, string type)
     {
