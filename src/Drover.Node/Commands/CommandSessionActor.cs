@@ -84,12 +84,9 @@ internal sealed class CommandSessionActor : ReceiveActor, IWithTimers
     {
         Receive<CommandHostProtocol.ConnectionClosed>(closed =>
         {
-            if (closed.Violation)
-            {
-                _log.Warning("command client {0}: {1}", _connection.Remote, closed.Reason);
-                _connection.Send(new CommandFrames.Error(closed.Reason));
-            }
-            BeginClosing();
+            // A broken protocol is told why and cut at once; a client that left just lets its command end.
+            if (closed.Violation) Violate(closed.Reason);
+            else BeginClosing();
         });
         Receive<CommandHostProtocol.Shutdown>(_ =>
         {

@@ -12,7 +12,13 @@ namespace Drover.Node.Logging;
 /// </summary>
 public sealed class AkkaLogBufferLogger : ActorBase, IRequiresMessageQueue<ILoggerMessageQueueSemantics>
 {
-    private readonly LogBuffer? _buffer = Context.System.Settings.Setup.Get<LogBufferSetup>().Select(s => s.Buffer).GetOrElse(null);
+    private readonly LogBuffer? _buffer;
+
+    public AkkaLogBufferLogger()
+    {
+        var setup = Context.System.Settings.Setup.Get<LogBufferSetup>();
+        _buffer = setup.HasValue ? setup.Value.Buffer : null;
+    }
 
     protected override bool Receive(object message)
     {

@@ -61,7 +61,7 @@ public sealed class ClusterPalettesTests(ClusterPalettesTests.ThreeNodes cluster
     {
         foreach (var entity in new[] { "e3", "e17" })
         {
-            var runsOn = await cluster.Region.Ask<string>(new ShardingEnvelope(entity, "where"), TimeSpan.FromSeconds(10));
+            var runsOn = await cluster.Region.Ask<string>(new EchoEntity.Where(entity), TimeSpan.FromSeconds(10));
             var line = Assert.Single(await CliRunner.LinesAsync(cluster.Nodes[1].Commands.EndPoint!, $"cluster-sharding query -r echo -e {entity}"));
             Assert.Matches($@"^entity: {entity} \| shard: \d+ \| node: {System.Text.RegularExpressions.Regex.Escape(runsOn)} \| actor: /system/sharding/echo/\d+/{entity}$", line);
         }
@@ -112,7 +112,7 @@ public sealed class ClusterPalettesTests(ClusterPalettesTests.ThreeNodes cluster
             var regions = await Task.WhenAll(Nodes.Select(n => EchoEntity.StartAsync(n.System)));
             Region = regions[0];
             await Task.WhenAll(Enumerable.Range(0, Entities).Select(i =>
-                Region.Ask<string>(new ShardingEnvelope($"e{i}", "hello"), TimeSpan.FromSeconds(20))));
+                Region.Ask<string>(new EchoEntity.Where($"e{i}"), TimeSpan.FromSeconds(20))));
         }
 
         public async Task DisposeAsync()

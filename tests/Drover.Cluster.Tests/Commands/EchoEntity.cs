@@ -8,10 +8,13 @@ public sealed class EchoEntity : ReceiveActor
 {
     public const string TypeName = "echo";
 
+    /// <summary>Asks the entity where it runs.</summary>
+    public sealed record Where(string EntityId);
+
     public EchoEntity() =>
         ReceiveAny(_ => Sender.Tell(Akka.Cluster.Cluster.Get(Context.System).SelfAddress.ToString()));
 
     public static Task<IActorRef> StartAsync(ActorSystem system) =>
         ClusterSharding.Get(system).StartAsync(TypeName, Props.Create(() => new EchoEntity()), ClusterShardingSettings.Create(system),
-            HashCodeMessageExtractor.Create(10, m => m is ShardingEnvelope e ? e.EntityId : null!, m => m is ShardingEnvelope e ? e.Message : m));
+            HashCodeMessageExtractor.Create(10, m => (m as Where)?.EntityId!, m => m));
 }
