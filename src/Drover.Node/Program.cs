@@ -44,6 +44,8 @@ internal static class NodeCommand
 
         foreach (var listener in node.Config.Drover.Listeners)
             Console.WriteLine($"drover: {listener.Mode.ToString().ToLowerInvariant()} listener {listener.Name} on {node.Runtime.Listeners[listener.Name]}");
+        if (node.Commands.EndPoint is { } cmd)
+            Console.WriteLine($"drover: command host on {cmd} (drover {cmd} cluster show)");
         await node.Host.WaitForShutdownAsync(CancellationToken.None);
         await node.DisposeAsync();
         if (node.ExitCode == DroverNode.ExitDownedByCluster)

@@ -6,6 +6,9 @@ public sealed record DroverConfig(
     IReadOnlyList<PoolConfig> Pools,
     DemoConfig Demo)
 {
+    /// <summary>The command host that the <c>drover</c> CLI talks to (<c>drover.cmd</c>).</summary>
+    public CmdConfig Cmd { get; init; } = CmdConfig.Default;
+
     public PoolConfig? FindPool(string name)
     {
         foreach (var pool in Pools)

@@ -1,8 +1,10 @@
 using Akka.Actor;
 using Akka.Hosting;
 using Drover.Core.Configuration;
+using Drover.Node.Commands;
 using Drover.Node.Demo;
 using Drover.Node.LoadBalancing;
+using Drover.Node.Logging;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -20,12 +22,16 @@ public sealed class DroverNode : IAsyncDisposable
         Host = host;
         Config = config;
         Runtime = host.Services.GetRequiredService<DroverRuntime>();
+        Commands = host.Services.GetRequiredService<CommandHostRuntime>();
         System = host.Services.GetRequiredService<ActorSystem>();
     }
 
     public IHost Host { get; }
     public NodeConfiguration Config { get; }
     public DroverRuntime Runtime { get; }
+
+    /// <summary>The command host's bound address (when <c>drover.cmd.enabled</c>).</summary>
+    public CommandHostRuntime Commands { get; }
     public ActorSystem System { get; }
 
     /// <summary>Exit code of a node that the cluster downed (split brain resolver, or an operator's <c>cluster down</c>).</summary>
@@ -52,7 +58,13 @@ public sealed class DroverNode : IAsyncDisposable
             await host.StartAsync(cancellationToken);
             var node = new DroverNode(host, config);
             await node.Runtime.Ready.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
+            if (config.Drover.Cmd.Enabled) await node.Commands.Bound.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
             return node;
+        }
+        catch (CommandHostBindException ex)
+        {
+            await StopQuietly(host);
+            throw new ConfigException("drover.cmd.bind", ex.Reason);
         }
         catch (ListenerBindException ex)
         {
@@ -86,8 +98,12 @@ public sealed class DroverNode : IAsyncDisposable
             o.TimestampFormat = "HH:mm:ss.fff ";
         });
 
+        var logBuffer = new LogBuffer();
+        builder.Logging.AddLogBuffer(logBuffer);
+
         var runtime = new DroverRuntime();
         builder.Services.AddSingleton(config.Drover);
+        builder.Services.AddCommandHost(logBuffer);
         builder.Services.AddSingleton(runtime);
         if (config.Drover.Demo.Backends > 0) builder.Services.AddHostedService<DemoBackendsService>();
         builder.Services.AddAkka("drover", (akka, services) =>
@@ -98,9 +114,12 @@ public sealed class DroverNode : IAsyncDisposable
                 {
                     loggers.ClearLoggers();
                     loggers.AddLoggerFactory();
+                    loggers.AddLogger<AkkaLogBufferLogger>();
                 })
+                .AddSetup(new LogBufferSetup(logBuffer))
                 .WithDroverCluster()
-                .WithLoadBalancer(config, runtime, loggerFactory);
+                .WithLoadBalancer(config, runtime, loggerFactory)
+                .WithCommandHost(config.Drover.Cmd);
         });
         return builder.Build();
     }

@@ -17,6 +17,7 @@ public static class PortCheck
             Check($"{listener.Path}.bind", listener.Bind.ToEndPoint(), errors);
         foreach (var (id, bind) in config.Drover.Demo.Instances())
             Check($"drover.demo (backend {id})", bind.ToEndPoint(), errors);
+        if (config.Drover.Cmd.Enabled) Check("drover.cmd.bind", config.Drover.Cmd.Bind.ToEndPoint(), errors);
 
         var remoting = config.Hocon.GetConfig("akka.remote.dot-netty.tcp");
         if (remoting is not null && config.Hocon.GetString("akka.actor.provider", "") is "cluster" or "remote")

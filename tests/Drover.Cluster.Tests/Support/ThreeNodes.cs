@@ -43,16 +43,3 @@ public sealed class ThreeNodes : IAsyncDisposable
         Nodes.Clear();
     }
 }
-
-public static class Eventually
-{
-    public static async Task TrueAsync(Func<bool> condition, TimeSpan timeout, string? what = null)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"not true within {timeout.TotalSeconds:F0} s: {what ?? "condition"}");
-            await Task.Delay(20);
-        }
-    }
-}
