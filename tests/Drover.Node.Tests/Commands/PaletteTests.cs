@@ -139,11 +139,13 @@ public sealed class PaletteTests(CommandNodeFixture fixture) : IClassFixture<Com
     [Fact]
     public async Task Sharding_commands_name_the_entity_types_there_are()
     {
-        Assert.Equal(["no sharded entity types on this node"], await CliRunner.LinesAsync(fixture.Cmd, "cluster-sharding regions"));
-        var stats = await CliRunner.RunAsync(fixture.Cmd, "cluster-sharding region-stats -r session");
+        var regions = await CliRunner.LinesAsync(fixture.Cmd, "cluster-sharding regions");
+        Assert.Matches(@"^backend-health \| shards here: \d+ \| entities here: \d+$", regions[0]);
+        Assert.Equal("Count: 1 types", regions[1]);
+        var stats = await CliRunner.RunAsync(fixture.Cmd, "cluster-sharding region-stats -r nosuch");
         Assert.Equal(1, stats.ExitCode);
-        Assert.Equal("drover: unknown entity type 'session' (types on this node: none)\n", stats.Error);
-        var query = await CliRunner.RunAsync(fixture.Cmd, "cluster-sharding query -r session");
+        Assert.Equal("drover: unknown entity type 'nosuch' (types on this node: backend-health)\n", stats.Error);
+        var query = await CliRunner.RunAsync(fixture.Cmd, "cluster-sharding query -r backend-health");
         Assert.Equal(2, query.ExitCode);
         Assert.Contains("missing -e/--entity ENTITY", query.Error);
     }
