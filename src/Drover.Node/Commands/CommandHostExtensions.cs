@@ -29,6 +29,7 @@ public static class CommandHostExtensions
         services.AddCommandPalette<ClusterShardingPalette>();
         services.AddCommandPalette<ActorPalette>();
         services.AddCommandPalette<LogPalette>();
+        services.AddCommandPalette<LbPalette>();
         return services;
     }
 

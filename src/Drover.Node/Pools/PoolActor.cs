@@ -64,6 +64,8 @@ public sealed class PoolActor : ReceiveActor, IWithTimers
         Receive<PoolProtocol.SetAdminState>(OnSetAdminState);
         Receive<PoolProtocol.GetState>(_ => Sender.Tell(State()));
         Receive<Changed>(OnVerdicts);
+        Receive<UpdateSuccess>(_ => { });
+        Receive<UpdateTimeout>(_ => _log.Debug("pool {0}: admin state written locally; not every node acknowledged in time", _config.Name));
         Receive<PoolProtocol.WatchBackends>(_ => WatchBackends());
     }
 
@@ -77,6 +79,7 @@ public sealed class PoolActor : ReceiveActor, IWithTimers
         if (_healthRegion is not null)
         {
             DistributedData.Get(Context.System).Replicator.Tell(Dsl.Subscribe(BackendHealthProtocol.VerdictsKey(_config.Name), Self));
+            DistributedData.Get(Context.System).Replicator.Tell(Dsl.Subscribe(AdminStateStore.Key(_config.Name), Self));
             WatchBackends();
             Timers.StartPeriodicTimer("watch", PoolProtocol.WatchBackends.Instance, WatchInterval);
         }
@@ -177,6 +180,11 @@ public sealed class PoolActor : ReceiveActor, IWithTimers
 
     private void OnVerdicts(Changed changed)
     {
+        if (changed.Key.Equals(AdminStateStore.Key(_config.Name)))
+        {
+            OnAdminStates(changed.Get(AdminStateStore.Key(_config.Name)));
+            return;
+        }
         if (!changed.Key.Equals(BackendHealthProtocol.VerdictsKey(_config.Name))) return;
         var verdicts = changed.Get(BackendHealthProtocol.VerdictsKey(_config.Name));
         var now = _clock();
@@ -237,13 +245,33 @@ public sealed class PoolActor : ReceiveActor, IWithTimers
             return;
         }
 
-        entry.Admin = set.State;
-        entry.Drained = false;
-        if (set.State == AdminState.Ready) entry.ReadySince = _clock();
-        _log.Info("pool {0}: backend {1} admin state {2} -> {3}", _config.Name, set.BackendId, from.ToConfigName(), set.State.ToConfigName());
-        Context.System.EventStream.Publish(new PoolProtocol.BackendAdminChanged(_config.Name, set.BackendId, from, set.State));
-        Publish();
+        ApplyAdminState(entry, set.State);
+        if (_healthRegion is not null)
+        {
+            // In a cluster the state is cluster-wide: every node's pool actor follows this write.
+            DistributedData.Get(Context.System).Replicator.Tell(Dsl.Update(AdminStateStore.Key(_config.Name), LWWDictionary<string, string>.Empty,
+                new WriteAll(TimeSpan.FromSeconds(3)), d => d.SetItem(Akka.Cluster.Cluster.Get(Context.System), set.BackendId, set.State.ToConfigName())));
+        }
         Sender.Tell(new PoolProtocol.AdminStateResult(true, $"backend {set.BackendId} {from.ToConfigName()} -> {set.State.ToConfigName()}"));
+    }
+
+    /// <summary>Admin states set cluster-wide (<see cref="AdminStateStore"/>), by any node's operator.</summary>
+    private void OnAdminStates(LWWDictionary<string, string> states)
+    {
+        foreach (var (id, text) in states)
+            if (_byId.TryGetValue(id, out var entry) && AdminStates.TryParse(text, out var state) && entry.Admin != state)
+                ApplyAdminState(entry, state);
+    }
+
+    private void ApplyAdminState(BackendEntry entry, AdminState state)
+    {
+        var from = entry.Admin;
+        entry.Admin = state;
+        entry.Drained = false;
+        if (state == AdminState.Ready) entry.ReadySince = _clock();
+        _log.Info("pool {0}: backend {1} admin state {2} -> {3}", _config.Name, entry.Backend.Id, from.ToConfigName(), state.ToConfigName());
+        Context.System.EventStream.Publish(new PoolProtocol.BackendAdminChanged(_config.Name, entry.Backend.Id, from, state));
+        Publish();
         CheckDrains();
     }
 
