@@ -42,6 +42,9 @@ public static class DroverConfigReader
 
         var demo = ReadDemo(root.Child("demo"));
         var result = new DroverConfig(listeners, pools, demo) { Cmd = CmdConfigReader.Read(root.Child("cmd")) };
+        if (result.Cmd.FaultInjection && !AppliesThrottler(config))
+            errors.Add(new ConfigError("drover.cmd.fault-injection",
+                $"needs Akka's throttler transport: set {ThrottlerKey} = [trttl] on every node of the cluster (member addresses then start akka.trttl.tcp://)"));
 
         // Cross-reference checks run on what parsed; a complaint about a key whose parts already
         // have a precise error (e.g. "no backends" when each backend failed to parse) is dropped.
@@ -123,6 +126,12 @@ public static class DroverConfigReader
             node.Error("first-port", $"{firstPort} + {count} backends runs past port 65535");
         return new DemoConfig(count, firstPort, host);
     }
+
+    public const string ThrottlerKey = "akka.remote.dot-netty.tcp.applied-adapters";
+
+    /// <summary>True when remoting runs through Akka's throttler adapter, which the fault palette drives.</summary>
+    public static bool AppliesThrottler(Config config) =>
+        config.HasPath(ThrottlerKey) && config.GetStringList(ThrottlerKey).Any(a => a.Trim() == "trttl");
 
     internal static bool IsIdentifier(string id) =>
         id.Length > 0 && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');

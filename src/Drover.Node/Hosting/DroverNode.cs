@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Hosting;
 using Drover.Core.Configuration;
 using Drover.Node.Commands;
+using Drover.Node.Commands.Palettes;
 using Drover.Node.Demo;
 using Drover.Node.LoadBalancing;
 using Drover.Node.Logging;
@@ -104,6 +105,8 @@ public sealed class DroverNode : IAsyncDisposable
         var runtime = new DroverRuntime();
         builder.Services.AddSingleton(config.Drover);
         builder.Services.AddCommandHost(logBuffer);
+        // Drills only: a palette that can cut this node's links to other members.
+        if (config.Drover.Cmd.FaultInjection) builder.Services.AddCommandPalette<FaultPalette>();
         builder.Services.AddSingleton(runtime);
         if (config.Drover.Demo.Backends > 0) builder.Services.AddHostedService<DemoBackendsService>();
         builder.Services.AddAkka("drover", (akka, services) =>
