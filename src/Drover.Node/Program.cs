@@ -66,7 +66,9 @@ internal static class NodeCommand
         Console.WriteLine($"drover: demo backend {id} listening on http://{backend.EndPoint}");
         try
         {
-            await Task.Delay(Timeout.Infinite, cancellationToken);
+            // SIGTERM reaches the backend's own host lifetime, not this token: wait for either.
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, backend.Stopping);
+            await Task.Delay(Timeout.Infinite, stop.Token);
         }
         catch (OperationCanceledException)
         {
