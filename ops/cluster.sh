@@ -122,6 +122,8 @@ print_endpoints() {
 cmd_up() {
   local n=${1:-3}
   [[ $n =~ ^[1-9][0-9]?$ ]] || cl_die "up: N must be a number of nodes from 1 to 99, not '$n'"
+  # The options asked for now, before the last run's cluster.env is read.
+  local offset=${PORT_OFFSET:-0} sticky=${STICKY:-header:X-Session} admin=${ADMIN:-on} faults=${FAULTS:-on}
   if [[ -f $RUN/cluster.env ]]; then
     cl_load
     local name
@@ -131,10 +133,10 @@ cmd_up() {
   fi
   NODES=$n
   BACKENDS=3
-  PORT_OFFSET=${PORT_OFFSET:-0}
-  STICKY=${STICKY:-header:X-Session}
-  ADMIN=${ADMIN:-on}
-  FAULTS=${FAULTS:-on}
+  PORT_OFFSET=$offset
+  STICKY=$sticky
+  ADMIN=$admin
+  FAULTS=$faults
   [[ $PORT_OFFSET =~ ^[0-9]+$ ]] || cl_die "PORT_OFFSET must be a number, not '$PORT_OFFSET'"
   [[ $ADMIN == on || $ADMIN == off ]] || cl_die "ADMIN must be on or off, not '$ADMIN'"
   [[ $FAULTS == on || $FAULTS == off ]] || cl_die "FAULTS must be on or off, not '$FAULTS'"

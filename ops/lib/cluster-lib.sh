@@ -54,10 +54,11 @@ cl_pid() {
   [[ -f $file ]] || return 0
   pid=$(<"$file")
   [[ $pid =~ ^[0-9]+$ ]] || return 0
-  [[ -r /proc/$pid/cmdline ]] || return 0
+  local cmdline state
+  # The process may end between any two reads: every failure means "not running".
+  { cmdline=$(tr '\0' ' ' <"/proc/$pid/cmdline") && state=$(awk '/^State:/ { print $2 }' "/proc/$pid/status"); } 2>/dev/null || return 0
   # A zombie or a reused pid running something else is not ours.
-  [[ $(tr '\0' ' ' <"/proc/$pid/cmdline") == *"$RUN/bin/node/Drover.Node"* ]] || return 0
-  [[ $(awk '/^State:/ { print $2 }' "/proc/$pid/status" 2>/dev/null) != Z ]] || return 0
+  [[ $cmdline == *"$RUN/bin/node/Drover.Node"* && $state != Z ]] || return 0
   echo "$pid"
 }
 
