@@ -9,6 +9,9 @@ public sealed record DroverConfig(
     /// <summary>The command host that the <c>drover</c> CLI talks to (<c>drover.cmd</c>).</summary>
     public CmdConfig Cmd { get; init; } = CmdConfig.Default;
 
+    /// <summary>One line per request and connection (<c>drover.access-log</c>).</summary>
+    public AccessLogConfig AccessLog { get; init; } = AccessLogConfig.Default;
+
     public PoolConfig? FindPool(string name)
     {
         foreach (var pool in Pools)

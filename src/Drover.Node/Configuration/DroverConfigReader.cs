@@ -10,7 +10,7 @@ namespace Drover.Node.Configuration;
 /// </summary>
 public static class DroverConfigReader
 {
-    private static readonly string[] RootKeys = ["listeners", "pools", "demo", "cmd"];
+    private static readonly string[] RootKeys = ["listeners", "pools", "demo", "cmd", "access-log"];
     private static readonly string[] ListenerKeys = ["mode", "bind", "routes", "pool", "sni-routes", "inspect-delay", "fast-path"];
     private static readonly string[] RouteKeys = ["host", "path-prefix", "pool", "header", "methods"];
     private static readonly string[] HeaderKeys = ["name", "value"];
@@ -41,7 +41,7 @@ public static class DroverConfigReader
         }
 
         var demo = ReadDemo(root.Child("demo"));
-        var result = new DroverConfig(listeners, pools, demo) { Cmd = CmdConfigReader.Read(root.Child("cmd")) };
+        var result = new DroverConfig(listeners, pools, demo) { Cmd = CmdConfigReader.Read(root.Child("cmd")), AccessLog = AccessLogConfigReader.Read(root.Child("access-log")) };
         if (result.Cmd.FaultInjection && !AppliesThrottler(config))
             errors.Add(new ConfigError("drover.cmd.fault-injection",
                 $"needs Akka's throttler transport: set {ThrottlerKey} = [trttl] on every node of the cluster (member addresses then start akka.trttl.tcp://)"));

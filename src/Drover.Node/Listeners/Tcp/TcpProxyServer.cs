@@ -22,7 +22,8 @@ public sealed class TcpProxyServer : IListenerServer
     private Task? _sweeper;
     private long _nextId;
 
-    public TcpProxyServer(ListenerConfig config, PoolHandle? pool, SniRouteTable<PoolHandle>? sniRoutes, ILogger log)
+    public TcpProxyServer(ListenerConfig config, PoolHandle? pool, SniRouteTable<PoolHandle>? sniRoutes, ILogger log,
+        AccessLog.AccessLogWriter? accessLog = null)
     {
         Name = config.Name;
         _bind = config.Bind.ToEndPoint();
@@ -30,6 +31,7 @@ public sealed class TcpProxyServer : IListenerServer
         SniRoutes = sniRoutes;
         InspectDelay = config.InspectDelay;
         Log = log;
+        AccessLog = accessLog ?? Drover.Node.AccessLog.AccessLogWriter.Disabled;
     }
 
     public string Name { get; }
@@ -37,6 +39,7 @@ public sealed class TcpProxyServer : IListenerServer
     public SniRouteTable<PoolHandle>? SniRoutes { get; }
     public TimeSpan InspectDelay { get; }
     internal ILogger Log { get; }
+    internal AccessLog.AccessLogWriter AccessLog { get; }
 
     public int InFlight => _connections.Count;
 
@@ -108,7 +111,7 @@ public sealed class TcpProxyServer : IListenerServer
             {
                 var now = Environment.TickCount64;
                 foreach (var connection in _connections.Values)
-                    if (connection.IsIdle(now)) connection.Abort(graceful: true);
+                    if (connection.IsIdle(now)) connection.Abort(graceful: true, idle: true);
             }
         }
         catch (OperationCanceledException)
