@@ -72,19 +72,20 @@ public sealed class LoadBalancerActor : ReceiveActor
     {
         PoolHandle Resolve(string pool) => _runtime.Pools[pool];
         var logger = _loggerFactory.CreateLogger($"Drover.Listener.{listener.Name}");
+        var counters = _runtime.ListenerCounters.GetOrAdd(listener.Name, _ => new ListenerCounters());
         if (listener.Mode == ListenerMode.Http)
         {
             var routes = RouteTable<PoolHandle>.Compile(listener.Routes, Resolve);
             var routed = listener.Routes.Select(r => r.Pool).ToHashSet(StringComparer.Ordinal);
             var timeouts = ListenerTimeouts.For(_config.Pools.Where(p => routed.Contains(p.Name)));
-            var fastPath = listener.FastPath ? new Http1FastPath(routes, timeouts) : null;
+            var fastPath = listener.FastPath ? new Http1FastPath(routes, timeouts, counters) : null;
             if (fastPath is not null) _runtime.FastPaths[listener.Name] = fastPath;
-            return new HttpListenerServer(listener, forwarder => new HttpProxyHandler(routes, forwarder), _loggerFactory, timeouts, fastPath);
+            return new HttpListenerServer(listener, forwarder => new HttpProxyHandler(routes, forwarder), _loggerFactory, timeouts, fastPath, counters);
         }
 
         var fallback = listener.Pool is null ? null : Resolve(listener.Pool);
         var sni = listener.SniRoutes.Count == 0 ? null : new SniRouteTable<PoolHandle>(listener.SniRoutes, Resolve, fallback);
-        return new TcpProxyServer(listener, fallback, sni, logger);
+        return new TcpProxyServer(listener, fallback, sni, logger, counters);
     }
 
     private void OnUnbindAll(LoadBalancerProtocol.UnbindAll unbind)

@@ -77,12 +77,14 @@ public sealed class HttpProxyHandler(RouteTable<PoolHandle> routes, IHttpForward
                 if (statusRetry is { DiscardedStatus: > 0 } discarded)
                 {
                     // Retried by status: the transformer dropped the response and took a retry from the budget.
+                    backend.CountStatus(discarded.DiscardedStatus);
                     pool.ReportFailure(backend, $"status {discarded.DiscardedStatus}");
                     context.Response.Clear();
                     pick = pick.Exclude(acquired.Index);
                     continue;
                 }
                 var status = context.Response.StatusCode;
+                backend.CountStatus(status);
                 if (status >= 500) pool.ReportFailure(backend, $"status {status}");
                 else backend.OnSuccess();
                 backend.RecordLatency(Stopwatch.GetTimestamp() - started);

@@ -26,6 +26,7 @@ internal sealed class TcpProxyConnection
     private readonly Socket _client;
     private readonly TcpProxyServer _server;
     private Socket? _backend;
+    private Backend? _target;
     private long _lastActivity = Environment.TickCount64;
     private TimeSpan _idleTimeout = Timeout.InfiniteTimeSpan;
     private int _aborted;
@@ -69,11 +70,13 @@ internal sealed class TcpProxyConnection
             _idleTimeout = snapshot.Config.Timeouts.Idle;
             (backend, _backend) = await ConnectAsync(pool, snapshot, stopping);
             if (_backend is null) return;
+            _target = backend;
+            backend!.CountConnection();
 
             if (peekedLength > 0)
             {
                 await SendAllAsync(_backend, peeked.AsMemory(0, peekedLength));
-                BytesIn += peekedLength;
+                CountBytes(toBackend: true, peekedLength);
             }
             if (peeked is not null)
             {
@@ -241,8 +244,7 @@ internal sealed class TcpProxyConnection
                 var read = await from.ReceiveAsync(buffer.AsMemory(), SocketFlags.None);
                 if (read == 0) break;
                 Volatile.Write(ref _lastActivity, Environment.TickCount64);
-                if (toBackend) Interlocked.Add(ref BytesIn, read);
-                else Interlocked.Add(ref BytesOut, read);
+                CountBytes(toBackend, read);
                 await SendAllAsync(to, buffer.AsMemory(0, read));
                 if (read < buffer.Length)
                 {
@@ -261,6 +263,23 @@ internal sealed class TcpProxyConnection
         finally
         {
             if (buffer is not null) ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>Counts bytes on the connection, its listener and its backend (in: client to backend; out: back).</summary>
+    private void CountBytes(bool toBackend, int count)
+    {
+        if (toBackend)
+        {
+            Interlocked.Add(ref BytesIn, count);
+            _server.Counters.AddBytesIn(count);
+            _target?.AddBytesIn(count);
+        }
+        else
+        {
+            Interlocked.Add(ref BytesOut, count);
+            _server.Counters.AddBytesOut(count);
+            _target?.AddBytesOut(count);
         }
     }
 

@@ -22,8 +22,9 @@ public sealed class TcpProxyServer : IListenerServer
     private Task? _sweeper;
     private long _nextId;
 
-    public TcpProxyServer(ListenerConfig config, PoolHandle? pool, SniRouteTable<PoolHandle>? sniRoutes, ILogger log)
+    public TcpProxyServer(ListenerConfig config, PoolHandle? pool, SniRouteTable<PoolHandle>? sniRoutes, ILogger log, ListenerCounters? counters = null)
     {
+        Counters = counters ?? new ListenerCounters();
         Name = config.Name;
         _bind = config.Bind.ToEndPoint();
         Pool = pool;
@@ -37,6 +38,9 @@ public sealed class TcpProxyServer : IListenerServer
     public SniRouteTable<PoolHandle>? SniRoutes { get; }
     public TimeSpan InspectDelay { get; }
     internal ILogger Log { get; }
+
+    /// <summary>Connections and bytes of this listener.</summary>
+    public ListenerCounters Counters { get; }
 
     public int InFlight => _connections.Count;
 
@@ -81,6 +85,7 @@ public sealed class TcpProxyServer : IListenerServer
                 continue;
             }
 
+            Counters.OnConnectionOpened();
             var connection = new TcpProxyConnection(Interlocked.Increment(ref _nextId), client, this);
             _connections[connection.Id] = connection;
             _ = RunConnectionAsync(connection);
@@ -95,6 +100,7 @@ public sealed class TcpProxyServer : IListenerServer
         }
         finally
         {
+            Counters.OnConnectionClosed();
             _connections.TryRemove(connection.Id, out _);
         }
     }

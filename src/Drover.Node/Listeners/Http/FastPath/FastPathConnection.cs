@@ -275,6 +275,7 @@ internal sealed class FastPathConnection
             }
 
             var statusCode = _response.StatusCode;
+            backend.CountStatus(statusCode);
             if (statusCode >= 500)
             {
                 pool.ReportFailure(backend, FastPathText.StatusDetail(statusCode));
@@ -294,7 +295,7 @@ internal sealed class FastPathConnection
                 headConsumed = true;
             }
             backend.RecordLatency(Stopwatch.GetTimestamp() - started);
-            _fastPath.CountServed();
+            _fastPath.CountServed(statusCode);
 
             // 5. The response: head (hop-by-hop headers dropped) and body by its framing.
             var framing = _response.Framing;
@@ -487,6 +488,7 @@ internal sealed class FastPathConnection
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask WriteAsync(byte[] response)
     {
+        _fastPath.Counters.CountStatus(CannedResponses.StatusOf(response));
         _output.Write(response);
         await _output.FlushAsync();
     }
