@@ -46,6 +46,8 @@ internal static class NodeCommand
             Console.WriteLine($"drover: {listener.Mode.ToString().ToLowerInvariant()} listener {listener.Name} on {node.Runtime.Listeners[listener.Name]}");
         if (node.Commands.EndPoint is { } cmd)
             Console.WriteLine($"drover: command host on {cmd} (drover {cmd} cluster show)");
+        if (node.Admin.EndPoint is { } admin)
+            Console.WriteLine($"drover: admin endpoint on http://{admin} (/metrics, /healthz, /readyz, /stats)");
         await node.Host.WaitForShutdownAsync(CancellationToken.None);
         await node.DisposeAsync();
         if (node.ExitCode == DroverNode.ExitDownedByCluster)

@@ -9,6 +9,9 @@ public sealed record DroverConfig(
     /// <summary>The command host that the <c>drover</c> CLI talks to (<c>drover.cmd</c>).</summary>
     public CmdConfig Cmd { get; init; } = CmdConfig.Default;
 
+    /// <summary>The admin HTTP endpoint: metrics, health, readiness, stats page (<c>drover.admin</c>).</summary>
+    public AdminConfig Admin { get; init; } = AdminConfig.Default;
+
     public PoolConfig? FindPool(string name)
     {
         foreach (var pool in Pools)

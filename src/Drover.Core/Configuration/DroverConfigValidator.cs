@@ -126,6 +126,7 @@ public static class DroverConfigValidator
         var binds = new List<(string Path, HostPort Bind)>();
         foreach (var listener in config.Listeners) binds.Add(($"{listener.Path}.bind", listener.Bind));
         foreach (var (id, bind) in config.Demo.Instances()) binds.Add(($"drover.demo (backend {id})", bind));
+        if (config.Admin.Enabled) binds.Add(("drover.admin.bind", config.Admin.Bind));
 
         for (var i = 0; i < binds.Count; i++)
         for (var j = 0; j < i; j++)

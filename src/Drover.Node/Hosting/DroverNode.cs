@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Hosting;
 using Drover.Core.Configuration;
+using Drover.Node.Admin;
 using Drover.Node.Commands;
 using Drover.Node.Demo;
 using Drover.Node.LoadBalancing;
@@ -23,6 +24,7 @@ public sealed class DroverNode : IAsyncDisposable
         Config = config;
         Runtime = host.Services.GetRequiredService<DroverRuntime>();
         Commands = host.Services.GetRequiredService<CommandHostRuntime>();
+        Admin = host.Services.GetRequiredService<AdminRuntime>();
         System = host.Services.GetRequiredService<ActorSystem>();
     }
 
@@ -32,6 +34,9 @@ public sealed class DroverNode : IAsyncDisposable
 
     /// <summary>The command host's bound address (when <c>drover.cmd.enabled</c>).</summary>
     public CommandHostRuntime Commands { get; }
+
+    /// <summary>The admin endpoint's bound address (when <c>drover.admin.enabled</c>) and shutdown flag.</summary>
+    public AdminRuntime Admin { get; }
     public ActorSystem System { get; }
 
     /// <summary>Exit code of a node that the cluster downed (split brain resolver, or an operator's <c>cluster down</c>).</summary>
@@ -59,12 +64,18 @@ public sealed class DroverNode : IAsyncDisposable
             var node = new DroverNode(host, config);
             await node.Runtime.Ready.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
             if (config.Drover.Cmd.Enabled) await node.Commands.Bound.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
+            if (config.Drover.Admin.Enabled) await node.Admin.Bound.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
             return node;
         }
         catch (CommandHostBindException ex)
         {
             await StopQuietly(host);
             throw new ConfigException("drover.cmd.bind", ex.Reason);
+        }
+        catch (AdminBindException ex)
+        {
+            await StopQuietly(host);
+            throw new ConfigException("drover.admin.bind", ex.Reason);
         }
         catch (ListenerBindException ex)
         {
@@ -104,6 +115,7 @@ public sealed class DroverNode : IAsyncDisposable
         var runtime = new DroverRuntime();
         builder.Services.AddSingleton(config.Drover);
         builder.Services.AddCommandHost(logBuffer);
+        builder.Services.AddAdminEndpoint();
         builder.Services.AddSingleton(runtime);
         if (config.Drover.Demo.Backends > 0) builder.Services.AddHostedService<DemoBackendsService>();
         builder.Services.AddAkka("drover", (akka, services) =>
@@ -119,7 +131,8 @@ public sealed class DroverNode : IAsyncDisposable
                 .AddSetup(new LogBufferSetup(logBuffer))
                 .WithDroverCluster()
                 .WithLoadBalancer(config, runtime, loggerFactory)
-                .WithCommandHost(config.Drover.Cmd);
+                .WithCommandHost(config.Drover.Cmd)
+                .WithAdminEndpoint(config.Drover.Admin);
         });
         return builder.Build();
     }
