@@ -49,7 +49,7 @@ public static class AdminEndpointExtensions
                 admin.MarkShuttingDown();
                 return Task.FromResult(Akka.Done.Instance);
             });
-            resolver.GetService<IHostApplicationLifetime>().ApplicationStopping.Register(admin.MarkShuttingDown);
+            resolver.GetService<IHostApplicationLifetime>()?.ApplicationStopping.Register(admin.MarkShuttingDown);
 
             var stats = system.ActorOf(AdminStatsActor.Props(runtime, drover, readiness.Check, () => admin.EndPoint?.ToString() ?? ""), AdminStatsProtocol.ActorName);
             registry.Register<AdminStatsActor>(stats);

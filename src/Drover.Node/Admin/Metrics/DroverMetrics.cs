@@ -36,6 +36,7 @@ public sealed class DroverMetrics
     private readonly Func<Readiness.Result> _readiness;
     private readonly SemaphoreSlim _gate = new(1, 1); // concurrent scrapes take turns: the cursors are shared
     private readonly Dictionary<object, long[]> _cursors = new(ReferenceEqualityComparer.Instance);
+    private readonly HashSet<object> _seen = new(ReferenceEqualityComparer.Instance);
 
     private readonly Counter _listenerRequests, _listenerConnections, _listenerBytesIn, _listenerBytesOut, _fastPathRequests, _fastPathHandovers;
     private readonly Gauge _listenerActive, _listenerUp;
@@ -116,6 +117,7 @@ public sealed class DroverMetrics
             CollectListeners();
             for (var i = 0; i < pools.Length; i++) CollectPool(pools[i], states[i]);
             CollectCluster();
+            ForgetUnseen();
         }
         finally
         {
@@ -143,23 +145,23 @@ public sealed class DroverMetrics
             _listenerUp.WithLabels(name).Set(_runtime.Listeners.ContainsKey(name) ? 1 : 0);
             if (!_runtime.ListenerCounters.TryGetValue(name, out var counters)) continue;
             var cursor = Cursor(counters, StatusClass.Count + 3);
-            _listenerConnections.WithLabels(name).Advance(ref cursor[0], counters.Connections);
+            Advance(_listenerConnections.WithLabels(name), ref cursor[0], counters.Connections);
             _listenerActive.WithLabels(name).Set(counters.ActiveConnections);
             if (listener.Mode == ListenerMode.Http)
             {
                 for (var c = 0; c < StatusClass.Count; c++)
-                    _listenerRequests.WithLabels(name, StatusClass.Name(c)).Advance(ref cursor[3 + c], counters.StatusCount(c));
+                    Advance(_listenerRequests.WithLabels(name, StatusClass.Name(c)), ref cursor[3 + c], counters.StatusCount(c));
             }
             else
             {
-                _listenerBytesIn.WithLabels(name).Advance(ref cursor[1], counters.BytesIn);
-                _listenerBytesOut.WithLabels(name).Advance(ref cursor[2], counters.BytesOut);
+                Advance(_listenerBytesIn.WithLabels(name), ref cursor[1], counters.BytesIn);
+                Advance(_listenerBytesOut.WithLabels(name), ref cursor[2], counters.BytesOut);
             }
             if (_runtime.FastPaths.TryGetValue(name, out var fastPath))
             {
                 var fast = Cursor(fastPath, 2);
-                _fastPathRequests.WithLabels(name).Advance(ref fast[0], fastPath.Served);
-                _fastPathHandovers.WithLabels(name).Advance(ref fast[1], fastPath.HandedOver);
+                Advance(_fastPathRequests.WithLabels(name), ref fast[0], fastPath.Served);
+                Advance(_fastPathHandovers.WithLabels(name), ref fast[1], fastPath.HandedOver);
             }
         }
     }
@@ -171,31 +173,31 @@ public sealed class DroverMetrics
         _poolServing.WithLabels(name).Set(snapshot.Candidates.Length);
         _poolSessions.WithLabels(name).Set(SessionCount.Of(pool));
         var poolCursor = Cursor(pool, 4);
-        _poolRetriesDenied.WithLabels(name).Advance(ref poolCursor[0], pool.RetryBudget.Denied);
+        Advance(_poolRetriesDenied.WithLabels(name), ref poolCursor[0], pool.RetryBudget.Denied);
         _poolQueueWaiting.WithLabels(name).Set(pool.Queue?.Waiting ?? 0);
         if (pool.Queue is { } queue)
         {
-            _poolQueued.WithLabels(name).Advance(ref poolCursor[1], queue.TotalQueued);
-            _poolQueueTimeouts.WithLabels(name).Advance(ref poolCursor[2], queue.TotalTimeouts);
-            _poolQueueRejected.WithLabels(name).Advance(ref poolCursor[3], queue.TotalRejected);
+            Advance(_poolQueued.WithLabels(name), ref poolCursor[1], queue.TotalQueued);
+            Advance(_poolQueueTimeouts.WithLabels(name), ref poolCursor[2], queue.TotalTimeouts);
+            Advance(_poolQueueRejected.WithLabels(name), ref poolCursor[3], queue.TotalRejected);
         }
         if (state is not null) _poolPanic.WithLabels(name).Set(state.Panic ? 1 : 0);
 
         foreach (var backend in snapshot.Backends)
         {
             var id = backend.Id;
-            var c = Cursor(backend, 7 + StatusClass.Count + 2 * LatencyHistogram.BucketCount);
-            _backendRequests.WithLabels(name, id).Advance(ref c[0], backend.Requests);
-            _backendConnections.WithLabels(name, id).Advance(ref c[1], backend.Connections);
-            _backendFailures.WithLabels(name, id).Advance(ref c[2], backend.Failures);
-            _backendRetries.WithLabels(name, id).Advance(ref c[3], backend.Retries);
-            _backendBytesIn.WithLabels(name, id).Advance(ref c[4], backend.BytesIn);
-            _backendBytesOut.WithLabels(name, id).Advance(ref c[5], backend.BytesOut);
+            var c = Cursor(backend, 6 + StatusClass.Count + 2 * LatencyHistogram.BucketCount);
+            Advance(_backendRequests.WithLabels(name, id), ref c[0], backend.Requests);
+            Advance(_backendConnections.WithLabels(name, id), ref c[1], backend.Connections);
+            Advance(_backendFailures.WithLabels(name, id), ref c[2], backend.Failures);
+            Advance(_backendRetries.WithLabels(name, id), ref c[3], backend.Retries);
+            Advance(_backendBytesIn.WithLabels(name, id), ref c[4], backend.BytesIn);
+            Advance(_backendBytesOut.WithLabels(name, id), ref c[5], backend.BytesOut);
             for (var s = 0; s < StatusClass.Count; s++)
-                _backendResponses.WithLabels(name, id, StatusClass.Name(s)).Advance(ref c[7 + s], backend.StatusCount(s));
+                Advance(_backendResponses.WithLabels(name, id, StatusClass.Name(s)), ref c[6 + s], backend.StatusCount(s));
             _backendActive.WithLabels(name, id).Set(backend.Active);
             _backendConfiguredWeight.WithLabels(name, id).Set(backend.ConfiguredWeight);
-            ReplayLatency(backend, c.AsSpan(7 + StatusClass.Count));
+            ReplayLatency(backend, c.AsSpan(6 + StatusClass.Count));
 
             if (state?.Backends.FirstOrDefault(b => b.Id == id) is not { } b) continue;
             foreach (var health in HealthStates) _backendHealth.WithLabels(name, id, health).Set(b.Health == health ? 1 : 0);
@@ -246,20 +248,26 @@ public sealed class DroverMetrics
         _ready.Set(_readiness().Ready ? 1 : 0);
     }
 
-    private long[] Cursor(object source, int slots)
-    {
-        if (!_cursors.TryGetValue(source, out var cursor)) _cursors[source] = cursor = new long[slots];
-        return cursor;
-    }
-}
-
-internal static class CounterChildExtensions
-{
     /// <summary>Adds what <paramref name="current"/> grew by since <paramref name="last"/>, and moves the cursor.</summary>
-    public static void Advance(this Counter.Child counter, ref long last, long current)
+    private static void Advance(Counter.Child counter, ref long last, long current)
     {
         if (current <= last) return;
         counter.Inc(current - last);
         last = current;
+    }
+
+    /// <summary>The last values read from <paramref name="source"/> (a backend, a listener's counters, ...), kept while the source is in use.</summary>
+    private long[] Cursor(object source, int slots)
+    {
+        _seen.Add(source);
+        if (!_cursors.TryGetValue(source, out var cursor)) _cursors[source] = cursor = new long[slots];
+        return cursor;
+    }
+
+    /// <summary>Forgets the cursors of sources that are gone (replaced backends or listeners), so none is kept for ever.</summary>
+    private void ForgetUnseen()
+    {
+        foreach (var source in _cursors.Keys.Where(k => !_seen.Contains(k)).ToList()) _cursors.Remove(source);
+        _seen.Clear();
     }
 }
