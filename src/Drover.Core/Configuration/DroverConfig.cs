@@ -12,6 +12,9 @@ public sealed record DroverConfig(
     /// <summary>The admin HTTP endpoint: metrics, health, readiness, stats page (<c>drover.admin</c>).</summary>
     public AdminConfig Admin { get; init; } = AdminConfig.Default;
 
+    /// <summary>One line per request and connection (<c>drover.access-log</c>).</summary>
+    public AccessLogConfig AccessLog { get; init; } = AccessLogConfig.Default;
+
     public PoolConfig? FindPool(string name)
     {
         foreach (var pool in Pools)

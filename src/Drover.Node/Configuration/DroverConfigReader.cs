@@ -10,7 +10,7 @@ namespace Drover.Node.Configuration;
 /// </summary>
 public static class DroverConfigReader
 {
-    private static readonly string[] RootKeys = ["listeners", "pools", "demo", "cmd", "admin"];
+    private static readonly string[] RootKeys = ["listeners", "pools", "demo", "cmd", "access-log", "admin"];
     private static readonly string[] ListenerKeys = ["mode", "bind", "routes", "pool", "sni-routes", "inspect-delay", "fast-path"];
     private static readonly string[] RouteKeys = ["host", "path-prefix", "pool", "header", "methods"];
     private static readonly string[] HeaderKeys = ["name", "value"];
@@ -41,7 +41,12 @@ public static class DroverConfigReader
         }
 
         var demo = ReadDemo(root.Child("demo"));
-        var result = new DroverConfig(listeners, pools, demo) { Cmd = CmdConfigReader.Read(root.Child("cmd")), Admin = AdminConfigReader.Read(root.Child("admin")) };
+        var result = new DroverConfig(listeners, pools, demo)
+        {
+            Cmd = CmdConfigReader.Read(root.Child("cmd")),
+            AccessLog = AccessLogConfigReader.Read(root.Child("access-log")),
+            Admin = AdminConfigReader.Read(root.Child("admin")),
+        };
 
         // Cross-reference checks run on what parsed; a complaint about a key whose parts already
         // have a precise error (e.g. "no backends" when each backend failed to parse) is dropped.

@@ -112,7 +112,9 @@ public sealed class DroverNode : IAsyncDisposable
         var logBuffer = new LogBuffer();
         builder.Logging.AddLogBuffer(logBuffer);
 
-        var runtime = new DroverRuntime();
+        var runtime = new DroverRuntime { AccessLog = OpenAccessLog(config) };
+        builder.Services.AddSingleton(runtime.AccessLog);
+        builder.Services.AddHostedService<AccessLog.AccessLogService>();
         builder.Services.AddSingleton(config.Drover);
         builder.Services.AddCommandHost(logBuffer);
         builder.Services.AddAdminEndpoint();
@@ -135,6 +137,18 @@ public sealed class DroverNode : IAsyncDisposable
                 .WithAdminEndpoint(config.Drover.Admin);
         });
         return builder.Build();
+    }
+
+    private static AccessLog.AccessLogWriter OpenAccessLog(NodeConfiguration config)
+    {
+        try
+        {
+            return new AccessLog.AccessLogWriter(config.Drover.AccessLog);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new ConfigException("drover.access-log.path", $"cannot open '{config.Drover.AccessLog.Path}' for appending: {ex.Message}");
+        }
     }
 
     public async Task StopAsync()

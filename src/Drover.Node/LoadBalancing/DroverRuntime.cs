@@ -22,6 +22,9 @@ public sealed class DroverRuntime
 
     public Task Ready => _ready.Task;
 
+    /// <summary>The access log the listeners write to (<see cref="AccessLog.AccessLogWriter.Disabled"/> when off).</summary>
+    public AccessLog.AccessLogWriter AccessLog { get; set; } = Drover.Node.AccessLog.AccessLogWriter.Disabled;
+
     internal void MarkReady() => _ready.TrySetResult();
     internal void MarkFailed(string listener, string reason) =>
         _ready.TrySetException(new ListenerBindException(listener, reason));

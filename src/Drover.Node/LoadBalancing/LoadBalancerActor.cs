@@ -79,14 +79,14 @@ public sealed class LoadBalancerActor : ReceiveActor
             var routes = RouteTable<PoolHandle>.Compile(listener.Routes, Resolve);
             var routed = listener.Routes.Select(r => r.Pool).ToHashSet(StringComparer.Ordinal);
             var timeouts = ListenerTimeouts.For(_config.Pools.Where(p => routed.Contains(p.Name)));
-            var fastPath = listener.FastPath ? new Http1FastPath(routes, timeouts, counters) : null;
+            var fastPath = listener.FastPath ? new Http1FastPath(routes, timeouts, listener.Name, _runtime.AccessLog, counters) : null;
             if (fastPath is not null) _runtime.FastPaths[listener.Name] = fastPath;
-            return new HttpListenerServer(listener, forwarder => new HttpProxyHandler(routes, forwarder), _loggerFactory, timeouts, fastPath, counters);
+            return new HttpListenerServer(listener, forwarder => new HttpProxyHandler(routes, forwarder, listener.Name, _runtime.AccessLog), _loggerFactory, timeouts, fastPath, counters);
         }
 
         var fallback = listener.Pool is null ? null : Resolve(listener.Pool);
         var sni = listener.SniRoutes.Count == 0 ? null : new SniRouteTable<PoolHandle>(listener.SniRoutes, Resolve, fallback);
-        return new TcpProxyServer(listener, fallback, sni, logger, counters);
+        return new TcpProxyServer(listener, fallback, sni, logger, _runtime.AccessLog, counters);
     }
 
     private void OnUnbindAll(LoadBalancerProtocol.UnbindAll unbind)

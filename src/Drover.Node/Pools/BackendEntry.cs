@@ -6,8 +6,11 @@ using Drover.Node.Health.Cluster;
 namespace Drover.Node.Pools;
 
 /// <summary>What a <see cref="PoolActor"/> keeps about one backend beside the shared <see cref="Core.Pools.Backend"/> counters.</summary>
-internal sealed class BackendEntry(Backend backend, BackendHealth health, AdminState admin, TimeSpan now, int windowSeconds)
+internal sealed class BackendEntry(Backend backend, BackendHealth health, AdminState admin, int windowSeconds)
 {
+    /// <summary>Long before any clock reading, without the overflow that <see cref="TimeSpan.MinValue"/> arithmetic brings.</summary>
+    private static readonly TimeSpan Never = TimeSpan.FromDays(-3650);
+
     private readonly long[] _windowRequests = new long[Math.Max(1, windowSeconds)];
     private readonly long[] _windowFailures = new long[Math.Max(1, windowSeconds)];
     private int _windowCursor;
@@ -19,7 +22,7 @@ internal sealed class BackendEntry(Backend backend, BackendHealth health, AdminS
     public AdminState Admin { get; set; } = admin;
 
     /// <summary>When the backend last became ready by admin state; slow start ramps from the later of this and the health's.</summary>
-    public TimeSpan ReadySince { get; set; } = now;
+    public TimeSpan ReadySince { get; set; } = Never;
 
     /// <summary>Draining (or in maint) and the last in-flight work has ended; reported once.</summary>
     public bool Drained { get; set; }
@@ -38,12 +41,17 @@ internal sealed class BackendEntry(Backend backend, BackendHealth health, AdminS
     public BackendHealthProtocol.Verdict ClusterVerdict { get; set; } = BackendHealthProtocol.Verdict.Up;
 
     /// <summary>When the cluster verdict last became Up.</summary>
-    public TimeSpan ClusterUpSince { get; set; } = now;
+    public TimeSpan ClusterUpSince { get; set; } = Never;
 
     /// <summary>Usable by health: this node's own verdict and the cluster's both say up.</summary>
     public bool IsHealthy => Health.IsUsable && ClusterVerdict.Status == BackendHealthStatus.Up;
 
-    public TimeSpan RampStart => Max(Max(Health.UsableSince, ReadySince), ClusterUpSince);
+    /// <summary>
+    /// When slow start ramps from: the latest return to service (health recovered, admin ready again,
+    /// cluster verdict up again). A backend that has been in service since the pool started does not
+    /// ramp: the pool's start is nothing to protect it from.
+    /// </summary>
+    public TimeSpan RampStart => Max(Max(Health.LastTransition is null ? Never : Health.UsableSince, ReadySince), ClusterUpSince);
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 

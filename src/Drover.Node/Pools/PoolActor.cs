@@ -53,7 +53,7 @@ public sealed class PoolActor : ReceiveActor, IWithTimers
         var now = _clock();
         var windowSeconds = (int)Math.Ceiling(Math.Max(1, config.Health.Passive.Window.TotalSeconds));
         _entries = backends.Select((b, i) => new BackendEntry(b, new BackendHealth(config.Health, now),
-            i < config.Backends.Count ? config.Backends[i].State : AdminState.Ready, now, windowSeconds)).ToArray();
+            i < config.Backends.Count ? config.Backends[i].State : AdminState.Ready, windowSeconds)).ToArray();
         _byId = _entries.ToDictionary(e => e.Backend.Id, StringComparer.Ordinal);
 
         Receive<PoolProtocol.BackendFailed>(OnBackendFailed);

@@ -12,13 +12,13 @@ public sealed class CliTests(CommandNodeFixture fixture) : IClassFixture<Command
     private string Prompt => $"[{fixture.Cmd}] drover> ";
 
     [Theory]
-    [InlineData("clustr show", "drover: unknown palette 'clustr' (did you mean 'cluster'? palettes: actor, cluster, cluster-sharding, log)")]
+    [InlineData("clustr show", "drover: unknown palette 'clustr' (did you mean 'cluster'? palettes: actor, cluster, cluster-sharding, lb, log)")]
     [InlineData("cluster shw", "drover: unknown command 'cluster shw' (did you mean 'show'? cluster commands: show, status, leader, leave, down, join, down-unreachable, tail)")]
     [InlineData("cluster", "drover: 'cluster' needs a command (cluster commands: show, status, leader, leave, down, join, down-unreachable, tail)")]
     [InlineData("cluster down", "drover: cluster down: missing -a/--address ADDRESS (usage: cluster down -a ADDRESS)")]
     [InlineData("cluster down -x 1", "drover: cluster down: unknown option '-x' (options: -a/--address)")]
     [InlineData("cluster show extra", "drover: cluster show: unexpected 'extra' (show takes no arguments)")]
-    [InlineData("help nope", "drover: unknown palette 'nope' (palettes: actor, cluster, cluster-sharding, log)")]
+    [InlineData("help nope", "drover: unknown palette 'nope' (palettes: actor, cluster, cluster-sharding, lb, log)")]
     public async Task A_wrong_command_line_is_one_error_line_and_exit_2(string commandLine, string error)
     {
         var console = new TestConsole();

@@ -15,7 +15,7 @@ public sealed class CommandProtocolTests(CommandNodeFixture fixture) : IClassFix
         var welcome = await client.HelloAsync();
 
         Assert.Equal(Akka.Cluster.Cluster.Get(fixture.Node.System).SelfAddress.ToString(), welcome.Node);
-        Assert.Equal(["actor", "cluster", "cluster-sharding", "log"], welcome.Palettes.Select(p => p.Name));
+        Assert.Equal(["actor", "cluster", "cluster-sharding", "lb", "log"], welcome.Palettes.Select(p => p.Name));
         var cluster = welcome.Palettes.Single(p => p.Name == "cluster");
         Assert.Equal(["show", "status", "leader", "leave", "down", "join", "down-unreachable", "tail"], cluster.Commands.Select(c => c.Name));
         Assert.True(cluster.FindCommand("tail")!.Streaming);
@@ -52,7 +52,7 @@ public sealed class CommandProtocolTests(CommandNodeFixture fixture) : IClassFix
 
         var (_, end) = await client.RunAsync(1, "clustr", "show");
         Assert.False(end.Ok);
-        Assert.Equal("unknown palette 'clustr' (did you mean 'cluster'? palettes: actor, cluster, cluster-sharding, log)", end.Message);
+        Assert.Equal("unknown palette 'clustr' (did you mean 'cluster'? palettes: actor, cluster, cluster-sharding, lb, log)", end.Message);
 
         (_, end) = await client.RunAsync(2, "cluster", "shw");
         Assert.StartsWith("unknown command 'cluster shw' (did you mean 'show'?", end.Message);

@@ -223,6 +223,13 @@ public sealed class PoolActorSpec : TestKit
     }
 
     [Fact]
+    public void Backends_in_service_when_the_pool_starts_do_not_ramp()
+    {
+        var (handle, _, _) = Start(c => c with { SlowStart = TimeSpan.FromSeconds(30) }, 3, 1);
+        Assert.Equal([3, 1], handle.Snapshot.Weights);
+    }
+
+    [Fact]
     public void Slow_start_ramps_a_backend_back_from_maint_and_a_recovered_one()
     {
         var (handle, backends, actor) = Start(c => c with { SlowStart = TimeSpan.FromSeconds(10) }, 1, 1, 1);

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Drover.Core.Balancing;
 using Drover.Core.Health;
 using Drover.Core.Routing;
+using Drover.Node.AccessLog;
 using Drover.Node.Pools;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -18,11 +19,54 @@ namespace Drover.Node.Listeners.Http;
 /// POST or PATCH. Backend faults are reported to the pool actor; a client's abort never is. No locks
 /// and no actor round trip on this path.
 /// </summary>
-public sealed class HttpProxyHandler(RouteTable<PoolHandle> routes, IHttpForwarder forwarder)
+public sealed class HttpProxyHandler(RouteTable<PoolHandle> routes, IHttpForwarder forwarder, string listener = "", AccessLogWriter? accessLog = null)
 {
+    private readonly AccessLogWriter _accessLog = accessLog ?? AccessLogWriter.Disabled;
+
     public RouteTable<PoolHandle> Routes { get; } = routes;
 
     public async Task HandleAsync(HttpContext context)
+    {
+        if (!_accessLog.Enabled)
+        {
+            await HandleAsync(context, null);
+            return;
+        }
+        var record = new RequestRecord();
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            await HandleAsync(context, record);
+        }
+        finally
+        {
+            WriteAccessLog(context, record, started);
+        }
+    }
+
+    /// <summary>What the access log needs to know beyond the HttpContext; allocated only when the log is on.</summary>
+    private sealed class RequestRecord
+    {
+        public string? Pool;
+        public string? Backend;
+        public double QueueMs = -1;
+        public double TtfbMs = -1;
+        public int Retries;
+        public AccessLogEnd End = AccessLogEnd.Ok;
+    }
+
+    private void WriteAccessLog(HttpContext context, RequestRecord record, long started)
+    {
+        var request = context.Request;
+        var end = record.End == AccessLogEnd.Ok && context.RequestAborted.IsCancellationRequested ? AccessLogEnd.ClientAbort : record.End;
+        var connection = context.Connection;
+        _accessLog.Write(new AccessLogEntry(DateTime.UtcNow, Tcp: false, $"{connection.RemoteIpAddress}:{connection.RemotePort}", listener,
+            record.Pool, record.Backend, request.Method, $"{request.PathBase}{request.Path}{request.QueryString}", context.Response.StatusCode,
+            request.ContentLength ?? -1, context.Response.ContentLength ?? -1, record.QueueMs, ConnectMs: -1, record.TtfbMs,
+            Stopwatch.GetElapsedTime(started).TotalMilliseconds, record.Retries, end));
+    }
+
+    private async Task HandleAsync(HttpContext context, RequestRecord? record)
     {
         var request = context.Request;
         if (H2cPriorKnowledge.IsH2c(context)) request.Scheme = "http"; // the h2c marker looks like TLS to Kestrel
@@ -30,11 +74,13 @@ public sealed class HttpProxyHandler(RouteTable<PoolHandle> routes, IHttpForward
         var route = Routes.Match(request.Host.Value ?? "", request.Path.Value ?? "/", request.Method, ref headers);
         if (route is null)
         {
+            if (record is not null) record.End = AccessLogEnd.NoRoute;
             await RespondAsync(context, StatusCodes.Status404NotFound, "no route matches this request");
             return;
         }
 
         var pool = route.Target;
+        if (record is not null) record.Pool = pool.Name;
         var snapshot = pool.Snapshot;
         var pick = new PickContext(snapshot.NeedsHash ? RequestHashing.Hash(snapshot.Config.HashKey, context) : 0);
         var safeToResend = IsSafeToResend(context);
@@ -45,11 +91,27 @@ public sealed class HttpProxyHandler(RouteTable<PoolHandle> routes, IHttpForward
 
         for (var attempt = 0; attempt < maxTries; attempt++)
         {
+            var waited = Stopwatch.GetTimestamp();
             var acquired = await pool.AcquireAsync(snapshot, pick, context.RequestAborted);
+            if (record is not null && attempt == 0) record.QueueMs = Stopwatch.GetElapsedTime(waited).TotalMilliseconds;
             if (acquired.Backend is not { } backend)
             {
+                if (record is not null)
+                    record.End = acquired.Failure switch
+                    {
+                        AcquireFailure.QueueFull => AccessLogEnd.QueueFull,
+                        AcquireFailure.QueueTimeout => AccessLogEnd.QueueTimeout,
+                        _ when attempt == 0 => AccessLogEnd.NoBackend,
+                        _ when connectFailures == attempt => AccessLogEnd.ConnectFailed,
+                        _ => AccessLogEnd.BackendReset,
+                    };
                 await RespondUnavailableAsync(context, pool, acquired.Failure, attempt, connectFailures);
                 return;
+            }
+            if (record is not null)
+            {
+                record.Backend = backend.Id;
+                record.Retries = attempt;
             }
             snapshot = acquired.Snapshot;
             if (attempt > 0) backend.OnRetry();
@@ -85,6 +147,7 @@ public sealed class HttpProxyHandler(RouteTable<PoolHandle> routes, IHttpForward
                 }
                 var status = context.Response.StatusCode;
                 backend.CountStatus(status);
+                if (record is not null) record.TtfbMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds; // headers and body: YARP does not split them
                 if (status >= 500) pool.ReportFailure(backend, $"status {status}");
                 else backend.OnSuccess();
                 backend.RecordLatency(Stopwatch.GetTimestamp() - started);
@@ -92,10 +155,19 @@ public sealed class HttpProxyHandler(RouteTable<PoolHandle> routes, IHttpForward
             }
 
             var exception = context.Features.Get<IForwarderErrorFeature>()?.Exception;
-            if (IsClientFault(context, error)) return; // YARP has answered (or the client is gone); not the backend's fault
+            if (IsClientFault(context, error))
+            {
+                if (record is not null) record.End = AccessLogEnd.ClientAbort;
+                return; // YARP has answered (or the client is gone); not the backend's fault
+            }
 
             var connectFailed = BackendConnectException.IsConnectFailure(exception);
             pool.ReportFailure(backend, Describe(error, exception, connectFailed));
+            if (record is not null)
+                record.End = connectFailed ? AccessLogEnd.ConnectFailed
+                    : error == ForwarderError.RequestTimedOut ? AccessLogEnd.ResponseTimeout
+                    : error is ForwarderError.ResponseHeaders ? AccessLogEnd.BadResponse
+                    : AccessLogEnd.BackendReset;
             if (connectFailed) connectFailures++;
 
             var retryKind = connectFailed ? RetryOn.ConnectFailure
@@ -111,6 +183,7 @@ public sealed class HttpProxyHandler(RouteTable<PoolHandle> routes, IHttpForward
             // again: clear YARP's error response and try another backend.
             context.Response.Clear();
             context.Features.Set<IForwarderErrorFeature>(null);
+            if (record is not null) record.End = AccessLogEnd.Ok;
             pick = pick.Exclude(acquired.Index);
         }
     }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
@@ -7,6 +8,7 @@ using Drover.Core.Health;
 using Drover.Core.Pools;
 using Drover.Core.Tls;
 using Drover.Node.Listeners.Http;
+using Drover.Node.AccessLog;
 using Drover.Node.Pools;
 using Microsoft.Extensions.Logging;
 
@@ -30,6 +32,11 @@ internal sealed class TcpProxyConnection
     private long _lastActivity = Environment.TickCount64;
     private TimeSpan _idleTimeout = Timeout.InfiniteTimeSpan;
     private int _aborted;
+    private bool _idleClosed;
+    private AccessLogEnd _end = AccessLogEnd.Ok;
+    private int _retries;
+    private double _queueMs = -1;
+    private double _connectMs = -1;
 
     public TcpProxyConnection(long id, Socket client, TcpProxyServer server)
     {
@@ -50,6 +57,9 @@ internal sealed class TcpProxyConnection
         byte[]? peeked = null;
         var peekedLength = 0;
         Backend? backend = null;
+        PoolHandle? logPool = null;
+        var started = Stopwatch.GetTimestamp();
+        var client = _server.AccessLog.Enabled ? ClientText() : null;
         try
         {
             _client.NoDelay = true;
@@ -67,6 +77,7 @@ internal sealed class TcpProxyConnection
             }
 
             var snapshot = pool!.Snapshot;
+            logPool = pool;
             _idleTimeout = snapshot.Config.Timeouts.Idle;
             (backend, _backend) = await ConnectAsync(pool, snapshot, stopping);
             if (_backend is null) return;
@@ -91,6 +102,7 @@ internal sealed class TcpProxyConnection
         catch (Exception ex) when (ex is SocketException or ObjectDisposedException or OperationCanceledException or IOException)
         {
             // A peer reset or we aborted (idle, shutdown): the connection simply ends.
+            if (_end == AccessLogEnd.Ok && !_idleClosed && ex is SocketException { SocketErrorCode: SocketError.ConnectionReset }) _end = AccessLogEnd.BackendReset;
         }
         catch (Exception ex)
         {
@@ -101,6 +113,27 @@ internal sealed class TcpProxyConnection
             backend?.OnEnd();
             if (peeked is not null) ArrayPool<byte>.Shared.Return(peeked);
             Close();
+            if (client is not null) WriteAccessLog(client, logPool, backend, started);
+        }
+    }
+
+    private void WriteAccessLog(string client, PoolHandle? pool, Backend? backend, long started)
+    {
+        var end = _idleClosed ? AccessLogEnd.IdleTimeout : pool is null ? AccessLogEnd.NoRoute : _end;
+        _server.AccessLog.Write(new AccessLogEntry(DateTime.UtcNow, Tcp: true, client, _server.Name, pool?.Name, backend?.Id,
+            Method: null, Target: null, Status: 0, Interlocked.Read(ref BytesIn), Interlocked.Read(ref BytesOut),
+            _queueMs, _connectMs, TtfbMs: -1, Stopwatch.GetElapsedTime(started).TotalMilliseconds, _retries, end));
+    }
+
+    private string ClientText()
+    {
+        try
+        {
+            return _client.RemoteEndPoint?.ToString() ?? "-";
+        }
+        catch (ObjectDisposedException)
+        {
+            return "-";
         }
     }
 
@@ -109,9 +142,10 @@ internal sealed class TcpProxyConnection
     /// (idle timeout, shutdown) first sends FIN both ways, so peers see an orderly end of stream rather
     /// than a reset (disposing a socket with a receive pending is abortive on Linux).
     /// </summary>
-    public void Abort(bool graceful = false)
+    public void Abort(bool graceful = false, bool idle = false)
     {
         if (Interlocked.Exchange(ref _aborted, 1) != 0) return;
+        _idleClosed = idle;
         if (graceful)
         {
             ShutdownQuietly(_client);
@@ -200,20 +234,32 @@ internal sealed class TcpProxyConnection
         var hash = snapshot.NeedsHash ? RequestHashing.HashAddress((_client.RemoteEndPoint as IPEndPoint)?.Address) : 0;
         var pick = new PickContext(hash);
         var maxTries = pool.Retries.MaxTries;
+        var waited = Stopwatch.GetTimestamp();
         for (var attempt = 0; attempt < maxTries; attempt++)
         {
             var acquired = await pool.AcquireAsync(snapshot, pick, stopping);
+            if (attempt == 0) _queueMs = Stopwatch.GetElapsedTime(waited).TotalMilliseconds;
             if (acquired.Backend is not { } backend)
             {
+                _end = acquired.Failure switch
+                {
+                    AcquireFailure.QueueFull => AccessLogEnd.QueueFull,
+                    AcquireFailure.QueueTimeout => AccessLogEnd.QueueTimeout,
+                    _ when attempt > 0 => AccessLogEnd.ConnectFailed,
+                    _ => AccessLogEnd.NoBackend,
+                };
                 _server.Log.LogDebug("listener {Listener}: pool {Pool} has no backend to take the connection ({Reason})", _server.Name, pool.Name, acquired.Failure);
                 return (null, null);
             }
             snapshot = acquired.Snapshot;
             pick = pick.Exclude(acquired.Index);
             if (attempt > 0) backend.OnRetry();
+            _retries = attempt;
+            var connecting = Stopwatch.GetTimestamp();
             try
             {
                 var socket = await BackendConnector.ConnectAsync(backend.EndPoint, snapshot.Config.Timeouts.Connect, stopping);
+                _connectMs = Stopwatch.GetElapsedTime(connecting).TotalMilliseconds;
                 backend.OnSuccess();
                 return (backend, socket);
             }
@@ -225,6 +271,7 @@ internal sealed class TcpProxyConnection
             }
         }
         _server.Log.LogDebug("listener {Listener}: no backend of pool {Pool} could be connected", _server.Name, pool.Name);
+        _end = AccessLogEnd.ConnectFailed;
         return (null, null);
     }
 

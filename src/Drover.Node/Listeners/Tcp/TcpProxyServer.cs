@@ -22,7 +22,8 @@ public sealed class TcpProxyServer : IListenerServer
     private Task? _sweeper;
     private long _nextId;
 
-    public TcpProxyServer(ListenerConfig config, PoolHandle? pool, SniRouteTable<PoolHandle>? sniRoutes, ILogger log, ListenerCounters? counters = null)
+    public TcpProxyServer(ListenerConfig config, PoolHandle? pool, SniRouteTable<PoolHandle>? sniRoutes, ILogger log,
+        AccessLog.AccessLogWriter? accessLog = null, ListenerCounters? counters = null)
     {
         Counters = counters ?? new ListenerCounters();
         Name = config.Name;
@@ -31,6 +32,7 @@ public sealed class TcpProxyServer : IListenerServer
         SniRoutes = sniRoutes;
         InspectDelay = config.InspectDelay;
         Log = log;
+        AccessLog = accessLog ?? Drover.Node.AccessLog.AccessLogWriter.Disabled;
     }
 
     public string Name { get; }
@@ -38,6 +40,7 @@ public sealed class TcpProxyServer : IListenerServer
     public SniRouteTable<PoolHandle>? SniRoutes { get; }
     public TimeSpan InspectDelay { get; }
     internal ILogger Log { get; }
+    internal AccessLog.AccessLogWriter AccessLog { get; }
 
     /// <summary>Connections and bytes of this listener.</summary>
     public ListenerCounters Counters { get; }
@@ -114,7 +117,7 @@ public sealed class TcpProxyServer : IListenerServer
             {
                 var now = Environment.TickCount64;
                 foreach (var connection in _connections.Values)
-                    if (connection.IsIdle(now)) connection.Abort(graceful: true);
+                    if (connection.IsIdle(now)) connection.Abort(graceful: true, idle: true);
             }
         }
         catch (OperationCanceledException)

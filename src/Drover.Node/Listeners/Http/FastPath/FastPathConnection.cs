@@ -11,6 +11,7 @@ using Drover.Core.Balancing;
 using Drover.Core.Health;
 using Drover.Core.Http1;
 using Drover.Core.Pools;
+using Drover.Node.AccessLog;
 using Drover.Node.Pools;
 using Microsoft.AspNetCore.Connections;
 
@@ -40,6 +41,24 @@ internal sealed class FastPathConnection
     private char[]? _headerChars;
     private bool _clientGone;
 
+    // The current request's access-log fields, kept only when the log is on (reset per request).
+    private readonly bool _logging;
+    private readonly string? _clientText;
+    private bool _logPending;
+    private long _logStarted;
+    private string? _logMethod;
+    private string? _logTarget;
+    private string? _logPool;
+    private string? _logBackend;
+    private int _logStatus;
+    private long _logBytesIn;
+    private long _logBytesOut;
+    private double _logQueueMs;
+    private double _logConnectMs;
+    private double _logTtfbMs;
+    private int _logRetries;
+    private AccessLogEnd _logEnd;
+
     public FastPathConnection(Http1FastPath fastPath, ConnectionContext connection)
     {
         _fastPath = fastPath;
@@ -49,6 +68,8 @@ internal sealed class FastPathConnection
         if (address is { IsIPv4MappedToIPv6: true }) address = address.MapToIPv4();
         _clientIp = Encoding.ASCII.GetBytes(address?.ToString() ?? "unknown");
         _clientIpHash = RequestHashing.HashAddress(address);
+        _logging = fastPath.AccessLog.Enabled;
+        if (_logging) _clientText = connection.RemoteEndPoint?.ToString() ?? "-";
     }
 
     /// <summary>Serves requests until the connection ends (false) or must go to Kestrel (true).</summary>
@@ -59,11 +80,13 @@ internal sealed class FastPathConnection
             while (true)
             {
                 var next = await ServeOneAsync();
+                if (_logPending) WriteAccessLog(_logEnd);
                 if (next != Next.Continue) return next == Next.HandOver;
             }
         }
         catch (Exception ex) when (ex is OperationCanceledException or IOException or ConnectionResetException or ObjectDisposedException)
         {
+            if (_logPending) WriteAccessLog(_clientGone || ex is not OperationCanceledException ? AccessLogEnd.ClientAbort : AccessLogEnd.ResponseTimeout);
             return false; // the client went away or a timeout passed: the connection ends
         }
         finally
@@ -100,6 +123,12 @@ internal sealed class FastPathConnection
             }
             catch (OperationCanceledException) when (headStarted)
             {
+                if (_logging)
+                {
+                    StartAccessLog(Stopwatch.GetTimestamp(), null, null);
+                    _logStatus = 408;
+                    _logEnd = AccessLogEnd.HeadersTimeout;
+                }
                 await WriteAsync(CannedResponses.RequestHeadersTimeout);
                 return Next.Close;
             }
@@ -132,6 +161,14 @@ internal sealed class FastPathConnection
         var pool = target.Pool;
         var snapshot = target.Snapshot!;
         var contentLength = _head.ContentLength;
+        if (_logging)
+        {
+            var head = HeadSpan(buffer);
+            StartAccessLog(Stopwatch.GetTimestamp(), System.Text.Encoding.ASCII.GetString(head[.._head.MethodLength]),
+                System.Text.Encoding.ASCII.GetString(head.Slice(_head.TargetStart, _head.TargetLength)));
+            _logPool = pool.Name;
+            _logBytesIn = _head.HeadLength + Math.Max(0, contentLength);
+        }
         var clientClose = _head.ConnectionClose;
         var isHead = _head.IsHead;
 
@@ -147,20 +184,29 @@ internal sealed class FastPathConnection
         var attempt = 0;
         for (; attempt < maxTries; attempt++)
         {
+            var waited = _logging ? Stopwatch.GetTimestamp() : 0;
             var acquired = await pool.AcquireAsync(snapshot, pick, CancellationToken.None);
+            if (_logging && attempt == 0) _logQueueMs = Stopwatch.GetElapsedTime(waited).TotalMilliseconds;
             if (acquired.Backend is not { } backend)
             {
                 failure = acquired.Failure;
                 break;
+            }
+            if (_logging)
+            {
+                _logBackend = backend.Id;
+                _logRetries = attempt;
             }
             snapshot = acquired.Snapshot;
             pick = pick.Exclude(acquired.Index);
             if (attempt > 0) backend.OnRetry();
             var lastTry = attempt + 1 >= Math.Min(maxTries, snapshot.Candidates.Length);
             BackendConnection connection;
+            var renting = _logging ? Stopwatch.GetTimestamp() : 0;
             try
             {
                 connection = await pool.Connections[backend.Ordinal].RentAsync(CancellationToken.None);
+                if (_logging) _logConnectMs = Stopwatch.GetElapsedTime(renting).TotalMilliseconds;
             }
             catch (BackendConnectException ex)
             {
@@ -198,6 +244,18 @@ internal sealed class FastPathConnection
             _ when connectFailures == attempt => PoolErrorKind.ConnectFailed,
             _ => PoolErrorKind.AllFailed,
         };
+        if (_logging)
+        {
+            _logStatus = reason is PoolErrorKind.ConnectFailed or PoolErrorKind.AllFailed ? 502 : 503;
+            _logEnd = reason switch
+            {
+                PoolErrorKind.QueueFull => AccessLogEnd.QueueFull,
+                PoolErrorKind.QueueTimeout => AccessLogEnd.QueueTimeout,
+                PoolErrorKind.NoBackend => AccessLogEnd.NoBackend,
+                PoolErrorKind.ConnectFailed => AccessLogEnd.ConnectFailed,
+                _ => AccessLogEnd.BackendReset,
+            };
+        }
         await WriteAsync(PoolError(pool.Name, reason, close));
         return close ? Next.Close : Next.Continue;
     }
@@ -261,6 +319,16 @@ internal sealed class FastPathConnection
 
             if (head != ResponseHead.Ok)
             {
+                if (_logging)
+                {
+                    _logStatus = head == ResponseHead.TimedOut ? 504 : 502;
+                    _logEnd = head switch
+                    {
+                        ResponseHead.TimedOut => AccessLogEnd.ResponseTimeout,
+                        ResponseHead.Invalid => AccessLogEnd.BadResponse,
+                        _ => AccessLogEnd.BackendReset,
+                    };
+                }
                 if (!headConsumed) _input.AdvanceTo(buffer.GetPosition(_head.HeadLength));
                 headConsumed = true;
                 pool.ReportFailure(backend, head switch
@@ -296,6 +364,13 @@ internal sealed class FastPathConnection
             }
             backend.RecordLatency(Stopwatch.GetTimestamp() - started);
             _fastPath.CountServed(statusCode);
+            if (_logging)
+            {
+                _logStatus = statusCode;
+                _logTtfbMs = Stopwatch.GetElapsedTime(_logStarted).TotalMilliseconds;
+                _logBytesOut = _response.HeadLength + Math.Max(0, _response.ContentLength);
+                _logEnd = AccessLogEnd.Ok;
+            }
 
             // 5. The response: head (hop-by-hop headers dropped) and body by its framing.
             var framing = _response.Framing;
@@ -313,6 +388,7 @@ internal sealed class FastPathConnection
             var flush = await _output.FlushAsync();
 
             if (!ok && !_clientGone) pool.ReportFailure(backend, "failed while sending the response body");
+            if (_logging && !ok) _logEnd = _clientGone ? AccessLogEnd.ClientAbort : AccessLogEnd.BackendReset;
             if (ok && backendReusable) backendPool.Return(connection);
             else connection.Abort();
             if (!ok || flush.IsCompleted) return Next.Close;
@@ -565,6 +641,32 @@ internal sealed class FastPathConnection
             }
         }
         return new Target(pool, snapshot, hash, idempotent);
+    }
+
+    private void StartAccessLog(long started, string? method, string? target)
+    {
+        _logPending = true;
+        _logStarted = started;
+        _logMethod = method;
+        _logTarget = target;
+        _logPool = null;
+        _logBackend = null;
+        _logStatus = 0;
+        _logBytesIn = 0;
+        _logBytesOut = -1;
+        _logQueueMs = -1;
+        _logConnectMs = -1;
+        _logTtfbMs = -1;
+        _logRetries = 0;
+        _logEnd = AccessLogEnd.Ok;
+    }
+
+    private void WriteAccessLog(AccessLogEnd end)
+    {
+        _logPending = false;
+        _fastPath.AccessLog.Write(new AccessLogEntry(DateTime.UtcNow, Tcp: false, _clientText!, _fastPath.Listener, _logPool, _logBackend,
+            _logMethod, _logTarget, _logStatus, _logBytesIn, _logBytesOut, _logQueueMs, _logConnectMs, _logTtfbMs,
+            Stopwatch.GetElapsedTime(_logStarted).TotalMilliseconds, _logRetries, end));
     }
 
     /// <summary>The head as one span: the first segment, or a copy of the first bytes when the head spans segments.</summary>

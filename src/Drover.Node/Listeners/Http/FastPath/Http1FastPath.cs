@@ -1,4 +1,5 @@
 using Drover.Core.Routing;
+using Drover.Node.AccessLog;
 using Drover.Node.Pools;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -14,8 +15,13 @@ namespace Drover.Node.Listeners.Http.FastPath;
 /// Kestrel and the YARP-based <see cref="HttpProxyHandler"/> for the rest of the connection. Kestrel's
 /// parser stays the authority on malformed input: the fast path never answers 400 itself.
 /// </summary>
-public sealed class Http1FastPath(RouteTable<PoolHandle> routes, ListenerTimeouts timeouts, ListenerCounters? counters = null)
+public sealed class Http1FastPath(RouteTable<PoolHandle> routes, ListenerTimeouts timeouts, string listener = "", AccessLogWriter? accessLog = null,
+    ListenerCounters? counters = null)
 {
+    public string Listener { get; } = listener;
+
+    public AccessLogWriter AccessLog { get; } = accessLog ?? AccessLogWriter.Disabled;
+
     /// <summary>The listener's counters: the fast path counts the responses it sends.</summary>
     public ListenerCounters Counters { get; } = counters ?? new ListenerCounters();
 
