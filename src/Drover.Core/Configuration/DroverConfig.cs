@@ -6,6 +6,9 @@ public sealed record DroverConfig(
     IReadOnlyList<PoolConfig> Pools,
     DemoConfig Demo)
 {
+    /// <summary><c>drover.cluster</c>: what every node of the cluster shares (the cookie secret).</summary>
+    public ClusterConfig Cluster { get; init; } = ClusterConfig.Default;
+
     public PoolConfig? FindPool(string name)
     {
         foreach (var pool in Pools)

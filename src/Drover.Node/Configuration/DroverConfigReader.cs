@@ -10,11 +10,12 @@ namespace Drover.Node.Configuration;
 /// </summary>
 public static class DroverConfigReader
 {
-    private static readonly string[] RootKeys = ["listeners", "pools", "demo"];
+    private static readonly string[] RootKeys = ["listeners", "pools", "demo", "cluster"];
     private static readonly string[] ListenerKeys = ["mode", "bind", "routes", "pool", "sni-routes", "inspect-delay", "fast-path"];
     private static readonly string[] RouteKeys = ["host", "path-prefix", "pool", "header", "methods"];
     private static readonly string[] HeaderKeys = ["name", "value"];
     private static readonly string[] DemoKeys = ["backends", "first-port", "host"];
+    private static readonly string[] ClusterKeys = ["secret"];
 
     public static DroverConfig Read(Config config)
     {
@@ -41,7 +42,7 @@ public static class DroverConfigReader
         }
 
         var demo = ReadDemo(root.Child("demo"));
-        var result = new DroverConfig(listeners, pools, demo);
+        var result = new DroverConfig(listeners, pools, demo) { Cluster = ReadCluster(root.Child("cluster")) };
 
         // Cross-reference checks run on what parsed; a complaint about a key whose parts already
         // have a precise error (e.g. "no backends" when each backend failed to parse) is dropped.
@@ -122,6 +123,14 @@ public static class DroverConfigReader
         if (count > 0 && firstPort + count - 1 > 65535)
             node.Error("first-port", $"{firstPort} + {count} backends runs past port 65535");
         return new DemoConfig(count, firstPort, host);
+    }
+
+    private static ClusterConfig ReadCluster(HoconNode node)
+    {
+        if (!node.Exists) return ClusterConfig.Default;
+        node.RejectUnknownKeys(ClusterKeys);
+        var secret = node.String("secret");
+        return new ClusterConfig(string.IsNullOrEmpty(secret) ? null : secret);
     }
 
     internal static bool IsIdentifier(string id) =>

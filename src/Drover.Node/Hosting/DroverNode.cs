@@ -3,6 +3,7 @@ using Akka.Hosting;
 using Drover.Core.Configuration;
 using Drover.Node.Demo;
 using Drover.Node.LoadBalancing;
+using Drover.Node.Sessions;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -76,6 +77,7 @@ public sealed class DroverNode : IAsyncDisposable
         });
 
         var runtime = new DroverRuntime();
+        runtime.Sessions = new SessionService(config.Drover, runtime, config.Sessions);
         builder.Services.AddSingleton(config.Drover);
         builder.Services.AddSingleton(runtime);
         if (config.Drover.Demo.Backends > 0) builder.Services.AddHostedService<DemoBackendsService>();
@@ -89,6 +91,7 @@ public sealed class DroverNode : IAsyncDisposable
                     loggers.AddLoggerFactory();
                 })
                 .WithDroverCluster()
+                .WithDroverSessions(runtime.Sessions)
                 .WithLoadBalancer(config, runtime, loggerFactory);
         });
         return builder.Build();

@@ -52,6 +52,7 @@ public sealed class LoadBalancerActor : ReceiveActor
         {
             var backends = pool.Backends.Select((b, i) => new Backend(pool.Name, b, i)).ToArray();
             var handle = new PoolHandle(pool, PoolSnapshot.Build(pool, 0, backends, b => b.ConfiguredWeight));
+            handle.Sessions = _runtime.Sessions?.Attach(handle);
             Context.ActorOf(PoolActor.Props(pool, handle, backends), $"pool-{pool.Name}");
             _runtime.Pools[pool.Name] = handle;
         }

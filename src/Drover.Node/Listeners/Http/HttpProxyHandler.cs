@@ -3,6 +3,7 @@ using Drover.Core.Balancing;
 using Drover.Core.Health;
 using Drover.Core.Routing;
 using Drover.Node.Pools;
+using Drover.Node.Sessions;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Yarp.ReverseProxy.Forwarder;
@@ -37,6 +38,7 @@ public sealed class HttpProxyHandler(RouteTable<PoolHandle> routes, IHttpForward
         var pool = route.Target;
         var snapshot = pool.Snapshot;
         var pick = new PickContext(snapshot.NeedsHash ? RequestHashing.Hash(snapshot.Config.HashKey, context) : 0);
+        var sticky = pool.Sessions is { } sessions ? await StickyRequest.ForHttpAsync(sessions, context, snapshot) : null;
         var safeToResend = IsSafeToResend(context);
         var maxTries = pool.Retries.MaxTries;
         var statusRetries = safeToResend && (pool.Retries.On & (RetryOn.Status502 | RetryOn.Status503 | RetryOn.Status504)) != 0 && maxTries > 1;
@@ -45,7 +47,9 @@ public sealed class HttpProxyHandler(RouteTable<PoolHandle> routes, IHttpForward
 
         for (var attempt = 0; attempt < maxTries; attempt++)
         {
-            var acquired = await pool.AcquireAsync(snapshot, pick, context.RequestAborted);
+            var acquired = sticky is null
+                ? await pool.AcquireAsync(snapshot, pick, context.RequestAborted)
+                : await sticky.AcquireAsync(snapshot, pick, context.RequestAborted);
             if (acquired.Backend is not { } backend)
             {
                 await RespondUnavailableAsync(context, pool, acquired.Failure, attempt, connectFailures);
@@ -61,6 +65,7 @@ public sealed class HttpProxyHandler(RouteTable<PoolHandle> routes, IHttpForward
                 context.Features.Set(statusRetry);
             }
 
+            sticky?.OnAttempt(backend);
             var started = Stopwatch.GetTimestamp();
             ForwarderError error;
             try
@@ -89,12 +94,17 @@ public sealed class HttpProxyHandler(RouteTable<PoolHandle> routes, IHttpForward
                 return;
             }
 
+            sticky?.OnAttempt(null);
             var exception = context.Features.Get<IForwarderErrorFeature>()?.Exception;
             if (IsClientFault(context, error)) return; // YARP has answered (or the client is gone); not the backend's fault
 
             var connectFailed = BackendConnectException.IsConnectFailure(exception);
             pool.ReportFailure(backend, Describe(error, exception, connectFailed));
-            if (connectFailed) connectFailures++;
+            if (connectFailed)
+            {
+                connectFailures++;
+                if (sticky is not null) await sticky.OnConnectFailedAsync(backend, snapshot);
+            }
 
             var retryKind = connectFailed ? RetryOn.ConnectFailure
                 : error == ForwarderError.Request && safeToResend ? RetryOn.ResetBeforeResponse

@@ -8,6 +8,7 @@ using Drover.Core.Pools;
 using Drover.Core.Tls;
 using Drover.Node.Listeners.Http;
 using Drover.Node.Pools;
+using Drover.Node.Sessions;
 using Microsoft.Extensions.Logging;
 
 namespace Drover.Node.Listeners.Tcp;
@@ -194,12 +195,14 @@ internal sealed class TcpProxyConnection
     /// </summary>
     private async Task<(Backend?, Socket?)> ConnectAsync(PoolHandle pool, PoolSnapshot snapshot, CancellationToken stopping)
     {
-        var hash = snapshot.NeedsHash ? RequestHashing.HashAddress((_client.RemoteEndPoint as IPEndPoint)?.Address) : 0;
+        var client = (_client.RemoteEndPoint as IPEndPoint)?.Address;
+        var hash = snapshot.NeedsHash ? RequestHashing.HashAddress(client) : 0;
         var pick = new PickContext(hash);
+        var sticky = pool.Sessions is { } sessions ? await StickyRequest.ForTcpAsync(sessions, client, snapshot) : null;
         var maxTries = pool.Retries.MaxTries;
         for (var attempt = 0; attempt < maxTries; attempt++)
         {
-            var acquired = await pool.AcquireAsync(snapshot, pick, stopping);
+            var acquired = sticky is null ? await pool.AcquireAsync(snapshot, pick, stopping) : await sticky.AcquireAsync(snapshot, pick, stopping);
             if (acquired.Backend is not { } backend)
             {
                 _server.Log.LogDebug("listener {Listener}: pool {Pool} has no backend to take the connection ({Reason})", _server.Name, pool.Name, acquired.Failure);
@@ -207,6 +210,7 @@ internal sealed class TcpProxyConnection
             }
             snapshot = acquired.Snapshot;
             pick = pick.Exclude(acquired.Index);
+            sticky?.OnAttempt(backend);
             if (attempt > 0) backend.OnRetry();
             try
             {
@@ -218,6 +222,7 @@ internal sealed class TcpProxyConnection
             {
                 backend.OnEnd();
                 pool.ReportFailure(backend, ex.Message);
+                if (sticky is not null) await sticky.OnConnectFailedAsync(backend, snapshot);
                 if (!pool.MayRetry(RetryOn.ConnectFailure)) break;
             }
         }

@@ -540,6 +540,7 @@ internal sealed class FastPathConnection
         if (route is null) return default;
 
         var pool = route.Target;
+        if (pool.Sessions is not null) return default; // sticky pools: keys, cookies and owners are the full pipeline's work
         var snapshot = pool.Snapshot;
         var idempotent = method is not ("POST" or "PATCH");
         if (snapshot.Candidates.Length == 0) return new Target(pool, snapshot, 0, idempotent);
