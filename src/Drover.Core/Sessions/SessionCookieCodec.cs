@@ -50,7 +50,7 @@ public sealed class SessionCookieCodec
         Span<byte> buffer = stackalloc byte[MaxBytes];
         buffer[0] = Version;
         BinaryPrimitives.WriteUInt32BigEndian(buffer[1..], (uint)Math.Clamp(issuedAtSeconds, 0, uint.MaxValue));
-        if (!Base64Url.TryDecodeFromChars(sessionId, buffer.Slice(5, IdBytes), out var idLength) || idLength != IdBytes)
+        if (!TryDecodeBase64Url(sessionId, buffer.Slice(5, IdBytes), out var idLength) || idLength != IdBytes)
             throw new ArgumentException("not a session id from NewSessionId", nameof(sessionId));
         buffer[HeaderBytes - 1] = (byte)hintLength;
         Encoding.UTF8.GetBytes(hint, buffer[HeaderBytes..]);
@@ -66,7 +66,7 @@ public sealed class SessionCookieCodec
         cookie = default;
         if (value.Length is 0 or > MaxChars) return false;
         Span<byte> buffer = stackalloc byte[MaxBytes];
-        if (!Base64Url.TryDecodeFromChars(value, buffer, out var length)) return false;
+        if (!TryDecodeBase64Url(value, buffer, out var length)) return false;
         if (length < HeaderBytes + TagBytes || buffer[0] != Version) return false;
         var hintLength = buffer[HeaderBytes - 1];
         var signed = HeaderBytes + hintLength;
@@ -86,6 +86,10 @@ public sealed class SessionCookieCodec
             BinaryPrimitives.ReadUInt32BigEndian(buffer[1..]));
         return true;
     }
+
+    // Base64Url.TryDecodeFromChars throws on characters outside the alphabet; the OperationStatus form never throws.
+    private static bool TryDecodeBase64Url(ReadOnlySpan<char> text, Span<byte> destination, out int written) =>
+        Base64Url.DecodeFromChars(text, destination, out var consumed, out written) == OperationStatus.Done && consumed == text.Length;
 
     private bool TryTag(string pool, ReadOnlySpan<byte> signed, Span<byte> tag)
     {
