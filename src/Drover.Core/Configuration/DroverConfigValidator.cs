@@ -135,7 +135,7 @@ public static class DroverConfigValidator
             errors.Add(new ConfigError(ClusterConfig.SecretPath, $"must be at least {ClusterConfig.MinSecretLength} characters (it signs session cookies)"));
         else if (!config.Cluster.HasSecret && cookiePools.Count > 0)
             errors.Add(new ConfigError(ClusterConfig.SecretPath,
-                $"is required: pool{(cookiePools.Count > 1 ? "s" : "")} {string.Join(", ", cookiePools.Select(p => $"'{p}'"))} use sticky.mode = cookie, whose cookies are signed with it " +
+                $"is required: pool{(cookiePools.Count > 1 ? "s" : "")} {string.Join(", ", cookiePools.Select(p => $"'{p}'"))} use{(cookiePools.Count > 1 ? "" : "s")} sticky.mode = cookie, whose cookies are signed with it " +
                 $"(the same value on every node, at least {ClusterConfig.MinSecretLength} characters; or set DROVER__CLUSTER__SECRET)"));
 
         foreach (var listener in config.Listeners.Where(l => l.Mode == ListenerMode.Tcp))
