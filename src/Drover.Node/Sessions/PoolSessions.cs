@@ -84,11 +84,21 @@ public sealed class PoolSessions
         return Provisional(key, HashPick(snapshot, hash, dead, backend));
     }
 
-    /// <summary>Binds <paramref name="key"/> to <paramref name="backend"/> without asking: a new cookie session, or a cookie a backend set.</summary>
+    /// <summary>Binds <paramref name="key"/> to <paramref name="backend"/> without waiting: a new cookie session (whose cookie names the backend anyway).</summary>
     public void Bind(string key, Backend backend)
     {
         Cache.Set(key, backend, Config.Ttl);
         Service.Region?.Tell(new SessionProtocol.Bind(SessionKeys.EntityId(Name, key), backend.Id), Service.NodeActor);
+    }
+
+    /// <summary>
+    /// Binds and waits (up to the ask deadline) for the owner to have it: a learned cookie, whose next
+    /// request may come through another node the moment the response reaches the client.
+    /// </summary>
+    public async Task BindAndWaitAsync(string key, Backend backend)
+    {
+        Cache.Set(key, backend, Config.Ttl);
+        await AskAsync(new SessionProtocol.Bind(SessionKeys.EntityId(Name, key), backend.Id)).ConfigureAwait(false);
     }
 
     /// <summary>The owner says the binding is another backend than this node's cache had.</summary>

@@ -1,6 +1,5 @@
 using Akka.Actor;
 using Akka.Cluster.Sharding;
-using Akka.DistributedData;
 using Akka.Event;
 using Drover.Core.Sessions;
 
@@ -10,9 +9,10 @@ namespace Drover.Node.Sessions;
 /// The one owner of a sticky session in the whole cluster (sharded entity type <c>session</c>, id
 /// <c>pool:key</c>). It binds a backend on the first <see cref="SessionProtocol.Resolve"/> (the first
 /// proposal wins), renews on use, rebinds once off a dead backend, and expires after the pool's
-/// ttl. Every binding is written through to DistributedData (<see cref="SessionStore"/>) with a
-/// majority write, so an entity re-created on another node (rebalance, graceful leave, crash) reads
-/// it back, by majority, else from the local replica, before it answers anything.
+/// ttl. Every binding is written through to DistributedData (<see cref="SessionStore"/>, batched by
+/// the node's <see cref="SessionStoreActor"/>) with a majority write, so an entity re-created on
+/// another node (rebalance, graceful leave, crash) reads it back, by majority, else from the local
+/// replica, before it answers anything.
 /// </summary>
 /// <remarks>
 /// The replicated record holds the backend and a wall-clock "hold until" a quarter of a ttl beyond
@@ -28,8 +28,7 @@ public sealed class SessionActor : ReceiveActor, IWithTimers, IWithStash
     private readonly string _entityId;
     private readonly string _pool;
     private readonly SessionService _service;
-    private readonly LWWDictionaryKey<string, string> _storeKey;
-    private readonly Akka.Cluster.Cluster _cluster = Akka.Cluster.Cluster.Get(Context.System);
+    private readonly string _shardId;
     private string? _backend;
     private long _expiresAt;
     private long _writtenAt = long.MinValue / 2;
@@ -40,8 +39,8 @@ public sealed class SessionActor : ReceiveActor, IWithTimers, IWithStash
         _entityId = entityId;
         _pool = SessionKeys.PoolOf(entityId);
         _service = service;
-        _storeKey = service.Store.KeyFor(entityId);
-        Loading(majority: true);
+        _shardId = SessionMessageExtractor.ShardOf(entityId, service.Options.Shards);
+        Loading();
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -52,32 +51,20 @@ public sealed class SessionActor : ReceiveActor, IWithTimers, IWithStash
     private static long Now => Environment.TickCount64;
 
     protected override void PreStart() =>
-        _service.Store.Replicator.Tell(Dsl.Get(_storeKey, new ReadMajority(_service.Options.ReadTimeout)));
+        _service.Store.Actor.Tell(new StoreProtocol.Load(_entityId, Majority: _service.EnterShard(_shardId)));
 
-    private void Loading(bool majority)
+    protected override void PostStop() => _service.LeaveShard(_shardId);
+
+    private void Loading()
     {
-        Receive<GetSuccess>(success => Loaded(success.Get(_storeKey)));
-        Receive<NotFound>(_ => Loaded(null));
-        Receive<DataDeleted>(_ => Loaded(null));
-        Receive<GetFailure>(_ =>
-        {
-            if (!majority)
-            {
-                Loaded(null);
-                return;
-            }
-            _log.Warning("session {0}: no majority answered the read of its binding; using the local replica", _entityId);
-            Become(() => Loading(majority: false));
-            _service.Store.Replicator.Tell(Dsl.Get(_storeKey, ReadLocal.Instance));
-        });
+        Receive<StoreProtocol.Loaded>(loaded => Loaded(loaded.Record));
         ReceiveAny(_ => Stash.Stash());
     }
 
-    private void Loaded(LWWDictionary<string, string>? data)
+    private void Loaded(SessionRecord? record)
     {
-        if (data is not null && data.TryGetValue(_entityId, out var text) && SessionRecord.TryParse(text, out var record)
-            && !record.IsExpired(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()))
-            _backend = record.Backend; // _writtenAt stays far in the past: the first renewal rewrites it under this owner
+        if (record is { } r && !r.IsExpired(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()))
+            _backend = r.Backend; // _writtenAt stays far in the past: the first renewal rewrites it under this owner
         _expiresAt = Now + (long)Ttl.TotalMilliseconds;
         Become(Active);
         ScheduleExpiry();
@@ -96,8 +83,6 @@ public sealed class SessionActor : ReceiveActor, IWithTimers, IWithStash
         {
             if (_backend is null) Context.Parent.Tell(new Passivate(PoisonPill.Instance));
         });
-        Receive<UpdateSuccess>(_ => { });
-        Receive<IUpdateFailure>(OnWriteFailed);
     }
 
     /// <summary>Expiring: the record's removal is in flight. Uses still answer (and revive the session).</summary>
@@ -108,14 +93,7 @@ public sealed class SessionActor : ReceiveActor, IWithTimers, IWithStash
         Receive<SessionProtocol.Bind>(m => Revive(() => OnBind(m)));
         Receive<SessionProtocol.Rebind>(m => Revive(() => OnRebind(m)));
         Receive<SessionProtocol.GetBinding>(_ => Sender.Tell(new SessionProtocol.Binding(_entityId, _backend)));
-        Receive<UpdateSuccess>(success => ReferenceEquals(success.Request, Removal.Instance), _ => Removed());
-        Receive<UpdateSuccess>(_ => { });
-        Receive<IUpdateFailure>(failure => !ReferenceEquals(failure.Request, Removal.Instance), OnWriteFailed);
-        Receive<IUpdateFailure>(failure =>
-        {
-            _log.Warning("session {0}: removing the expired binding did not reach a majority ({1}); the sweep will retry", _entityId, failure.GetType().Name);
-            Removed();
-        });
+        Receive<StoreProtocol.Deleted>(_ => Removed());
     }
 
     private void Revive(Action handle)
@@ -160,6 +138,7 @@ public sealed class SessionActor : ReceiveActor, IWithTimers, IWithStash
     {
         if (IsKnown(bind.Backend)) SetBinding(bind.Backend);
         Renew();
+        Sender.Tell(new SessionProtocol.Binding(_entityId, _backend));
     }
 
     private void OnRebind(SessionProtocol.Rebind rebind)
@@ -192,13 +171,8 @@ public sealed class SessionActor : ReceiveActor, IWithTimers, IWithStash
         }
         _revived = false;
         Become(Expiring);
-        _service.Store.Replicator.Tell(Dsl.Update(_storeKey, LWWDictionary<string, string>.Empty,
-            new WriteMajority(_service.Options.WriteTimeout), Removal.Instance, data => data.Remove(_cluster, _entityId)));
+        _service.Store.Actor.Tell(new StoreProtocol.Delete(_entityId));
     }
-
-    private void OnWriteFailed(IUpdateFailure failure) =>
-        _log.Warning("session {0}: the write-through of its binding to {1} did not reach a majority ({2}); it still answers with it",
-            _entityId, _backend, failure.GetType().Name);
 
     private void SetBinding(string backend)
     {
@@ -222,9 +196,7 @@ public sealed class SessionActor : ReceiveActor, IWithTimers, IWithStash
         _writtenAt = now;
         var ttl = Ttl;
         var hold = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + (long)(ttl.TotalMilliseconds * 1.25);
-        var text = new SessionRecord(_backend!, hold).Format();
-        _service.Store.Replicator.Tell(Dsl.Update(_storeKey, LWWDictionary<string, string>.Empty,
-            new WriteMajority(_service.Options.WriteTimeout), data => data.SetItem(_cluster, _entityId, text)));
+        _service.Store.Actor.Tell(new StoreProtocol.Save(_entityId, new SessionRecord(_backend!, hold)));
     }
 
     private void ScheduleExpiry()
@@ -241,11 +213,6 @@ public sealed class SessionActor : ReceiveActor, IWithTimers, IWithStash
     private sealed record Expiry
     {
         public static readonly Expiry Instance = new();
-    }
-
-    private sealed record Removal
-    {
-        public static readonly Removal Instance = new();
     }
 
     private sealed record Unbound

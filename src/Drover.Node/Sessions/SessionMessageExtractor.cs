@@ -22,6 +22,8 @@ public sealed class SessionMessageExtractor(int shards) : IMessageExtractor
 
     public string? ShardId(object message) => EntityId(message) is { } id ? ShardId(id) : null;
 
-    public string ShardId(string entityId, object? messageHint = null) =>
+    public string ShardId(string entityId, object? messageHint = null) => ShardOf(entityId, shards);
+
+    public static string ShardOf(string entityId, int shards) =>
         SessionKeys.Bucket(entityId, shards, ShardSalt).ToString(CultureInfo.InvariantCulture);
 }

@@ -24,6 +24,7 @@ public sealed class SessionNodeActor : ReceiveActor, IWithTimers
     {
         _service = service;
         Receive<SessionProtocol.BindingChanged>(changed => _service.For(changed.Pool)?.OnBindingChanged(changed.Key, changed.Backend));
+        Receive<SessionProtocol.Binding>(_ => { }); // the answer to a told Bind
         Receive<Sweep>(_ => OnSweep());
         Receive<GetSuccess>(OnStoreRead);
         Receive<NotFound>(_ => { });

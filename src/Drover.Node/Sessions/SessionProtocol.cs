@@ -23,7 +23,7 @@ public static class SessionProtocol
     /// </summary>
     public sealed record Touch(string EntityId, string Backend, string Pool, string Key) : IWithSessionId;
 
-    /// <summary>Binds unconditionally: a new cookie session, or a cookie value a backend set (learn-cookie).</summary>
+    /// <summary>Binds unconditionally: a new cookie session, or a cookie value a backend set (learn-cookie). Answered with <see cref="Binding"/>.</summary>
     public sealed record Bind(string EntityId, string Backend) : IWithSessionId;
 
     /// <summary>

@@ -20,6 +20,7 @@ public sealed class SessionService
     private IActorRef? _region;
     private IActorRef _node = ActorRefs.Nobody;
     private SessionStore? _store;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, ShardPresence> _shards = new();
 
     public SessionService(DroverConfig config, DroverRuntime runtime, SessionOptions? options = null)
     {
@@ -45,9 +46,47 @@ public sealed class SessionService
 
     internal void Start(ActorSystem system, IActorRef region)
     {
-        _store = new SessionStore(DistributedData.Get(system).Replicator, Options.StoreKeys);
+        _store = new SessionStore(system, Options);
         Volatile.Write(ref _node, system.ActorOf(SessionNodeActor.Props(this), "sessions"));
         Volatile.Write(ref _region, region);
+    }
+
+    /// <summary>
+    /// A session entity starts in <paramref name="shardId"/>: true while the shard arrived on this node
+    /// less than <see cref="SessionOptions.ShardSettleTime"/> ago (the entity must read its binding by
+    /// majority). A shard "arrives" when its first entity starts after it had none here, which covers
+    /// a rebalance, a hand-off, a crashed node's shards and this node's own start.
+    /// </summary>
+    internal bool EnterShard(string shardId)
+    {
+        while (true)
+        {
+            var presence = _shards.GetOrAdd(shardId, static _ => new ShardPresence(Environment.TickCount64));
+            lock (presence)
+            {
+                if (presence.Live < 0) continue; // just retired by its last entity: take a fresh one
+                presence.Live++;
+                return Environment.TickCount64 - presence.Since < (long)Options.ShardSettleTime.TotalMilliseconds;
+            }
+        }
+    }
+
+    /// <summary>A session entity of <paramref name="shardId"/> stopped; the shard's last one retires its presence.</summary>
+    internal void LeaveShard(string shardId)
+    {
+        if (!_shards.TryGetValue(shardId, out var presence)) return;
+        lock (presence)
+        {
+            if (--presence.Live > 0) return;
+            presence.Live = -1;
+            _shards.TryRemove(new KeyValuePair<string, ShardPresence>(shardId, presence));
+        }
+    }
+
+    private sealed class ShardPresence(long since)
+    {
+        public readonly long Since = since;
+        public int Live;
     }
 
     /// <summary>The data path's session API for <paramref name="handle"/>'s pool; null when the pool is not sticky.</summary>

@@ -101,12 +101,13 @@ public sealed class StickyRequest
 
     private Task OnResponseStarting()
     {
-        if (_attempt is { } backend && _context is { } context)
+        if (_attempt is not { } backend || _context is not { } context) return Task.CompletedTask;
+        if (_sessions.Config.Mode == StickyMode.Cookie)
         {
-            if (_sessions.Config.Mode == StickyMode.Cookie) IssueCookie(context, backend);
-            else LearnCookie(context, backend);
+            IssueCookie(context, backend);
+            return Task.CompletedTask;
         }
-        return Task.CompletedTask;
+        return LearnCookieAsync(context, backend);
     }
 
     /// <summary>
@@ -131,17 +132,23 @@ public sealed class StickyRequest
         context.Response.Headers.Append("Set-Cookie", $"{config.CookieName}={value}; Path=/; Max-Age={ttl}; HttpOnly; SameSite=Lax{secure}");
     }
 
-    /// <summary>Learn-cookie: a response that sets cookie NAME binds its value to the backend that set it.</summary>
-    private void LearnCookie(HttpContext context, Backend backend)
+    /// <summary>
+    /// Learn-cookie: a response that sets cookie NAME binds its value to the backend that set it,
+    /// before the response goes out (one owner round trip, on the responses that set it only), so the
+    /// client's next request finds the binding through whichever node it comes.
+    /// </summary>
+    private Task LearnCookieAsync(HttpContext context, Backend backend)
     {
         var name = _sessions.Config.Name!;
+        string? learned = null;
         foreach (var header in context.Response.Headers.SetCookie)
         {
             if (header is null || !CookieHeader.TryParseSetCookie(header, DateTimeOffset.UtcNow, out var cookieName, out var value, out var deletes)) continue;
             if (deletes || value.IsEmpty || !cookieName.SequenceEqual(name)) continue;
             if (_sessions.Cache.TryGet(value, out var known) && ReferenceEquals(known.Backend, backend) && !known.Provisional) continue;
-            _sessions.Bind(value.ToString(), backend);
+            learned = value.ToString();
         }
+        return learned is null ? Task.CompletedTask : _sessions.BindAndWaitAsync(learned, backend);
     }
 
     private static string ClientAddress(IPAddress? address)
