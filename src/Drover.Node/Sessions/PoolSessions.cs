@@ -179,7 +179,7 @@ public sealed class PoolSessions
             : hint is not null && snapshot.KeepsSessions(hint) ? hint
             : HashPick(snapshot, hash);
         var answer = await AskAsync(new SessionProtocol.Resolve(entityId, proposal?.Id, hash)).ConfigureAwait(false);
-        if (answer is null) return await FallbackAsync(key, entityId, snapshot, proposal).ConfigureAwait(false);
+        if (answer is null) return Fallback(key, entityId, snapshot, proposal);
 
         if (answer.Backend is null || snapshot.Find(answer.Backend) is not { } backend)
             return proposal; // nothing bound (learn-cookie), or a backend this node's config lacks
@@ -189,23 +189,13 @@ public sealed class PoolSessions
     }
 
     /// <summary>The owner did not answer in time: this node's replica of the binding, else the proposal (consistent hash, or the cookie's backend).</summary>
-    private async ValueTask<Backend?> FallbackAsync(string key, string entityId, PoolSnapshot snapshot, Backend? proposal)
+    private Backend? Fallback(string key, string entityId, PoolSnapshot snapshot, Backend? proposal)
     {
         Backend? backend = null;
-        if (Service.Region is not null)
-        {
-            try
-            {
-                var record = await Service.Store.ReadLocalAsync(entityId, Service.Options.AskTimeout).ConfigureAwait(false);
-                if (record is { } r && !r.IsExpired(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds())
-                    && snapshot.Find(r.Backend) is { } stored && snapshot.KeepsSessions(stored))
-                    backend = stored;
-            }
-            catch (Exception ex) when (ex is AskTimeoutException or TaskCanceledException or InvalidOperationException)
-            {
-                // The local replicator is busy or gone: the proposal it is.
-            }
-        }
+        if (Service.Region is not null && Service.Store.ReadLocal(entityId) is { } record
+            && !record.IsExpired(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds())
+            && snapshot.Find(record.Backend) is { } stored && snapshot.KeepsSessions(stored))
+            backend = stored;
         return Provisional(key, backend ?? proposal);
     }
 

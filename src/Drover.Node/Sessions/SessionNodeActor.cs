@@ -26,9 +26,6 @@ public sealed class SessionNodeActor : ReceiveActor, IWithTimers
         Receive<SessionProtocol.BindingChanged>(changed => _service.For(changed.Pool)?.OnBindingChanged(changed.Key, changed.Backend));
         Receive<SessionProtocol.Binding>(_ => { }); // the answer to a told Bind
         Receive<Sweep>(_ => OnSweep());
-        Receive<GetSuccess>(OnStoreRead);
-        Receive<NotFound>(_ => { });
-        Receive<GetFailure>(_ => { });
         Receive<UpdateSuccess>(_ => { });
         Receive<IUpdateFailure>(failure => _log.Debug("session sweep: removal not replicated yet ({0})", failure.GetType().Name));
     }
@@ -43,16 +40,15 @@ public sealed class SessionNodeActor : ReceiveActor, IWithTimers
         var up = _cluster.State.Members.Where(m => m.Status == MemberStatus.Up).Select(m => m.UniqueAddress).OrderBy(a => a).ToList();
         var rank = up.IndexOf(_cluster.SelfUniqueAddress);
         if (rank < 0) return;
-        var keys = _service.Store.Keys;
-        for (var i = rank; i < keys.Length; i += up.Count)
-            _service.Store.Replicator.Tell(Dsl.Get(keys[i], ReadLocal.Instance));
+        var store = _service.Store;
+        for (var i = rank; i < store.Keys.Length; i += up.Count)
+            if (store.LocalData(i) is { } data) SweepKey(store.Keys[i], data);
     }
 
-    private void OnStoreRead(GetSuccess success)
+    private void SweepKey(LWWDictionaryKey<string, string> key, LWWDictionary<string, string> data)
     {
-        if (success.Key is not LWWDictionaryKey<string, string> key) return;
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        var expired = success.Get(key).Entries
+        var expired = data.Entries
             .Where(e => !SessionRecord.TryParse(e.Value, out var record) || record.IsExpired(now))
             .Select(e => e.Key)
             .ToList();

@@ -15,12 +15,15 @@ public sealed class SessionStore
 {
     private const ulong StoreSalt = 0x53544F5245UL; // "STORE"
 
+    private readonly LWWDictionary<string, string>?[] _local;
+
     public SessionStore(ActorSystem system, SessionOptions options)
     {
         Replicator = DistributedData.Get(system).Replicator;
         Keys = Enumerable.Range(0, options.StoreKeys)
             .Select(i => new LWWDictionaryKey<string, string>("drover-sessions-" + i.ToString(CultureInfo.InvariantCulture)))
             .ToArray();
+        _local = new LWWDictionary<string, string>?[Keys.Length];
         Actor = system.ActorOf(SessionStoreActor.Props(this, options), "session-store");
     }
 
@@ -35,13 +38,19 @@ public sealed class SessionStore
 
     public LWWDictionaryKey<string, string> KeyFor(string entityId) => Keys[IndexOf(entityId)];
 
-    /// <summary>The binding in this node's replica, without asking any other node (the fallback when the owner is unreachable).</summary>
-    public async Task<SessionRecord?> ReadLocalAsync(string entityId, TimeSpan timeout)
+    /// <summary>
+    /// The binding in this node's replica as last published to subscribers (the replicator notifies
+    /// changes every 500 ms), read without any actor: the data path's fallback while an owner is
+    /// unreachable, and a settled shard's new sessions. Immutable values behind a volatile slot.
+    /// </summary>
+    public SessionRecord? ReadLocal(string entityId)
     {
-        var key = KeyFor(entityId);
-        var response = await Replicator.Ask<IGetResponse>(Dsl.Get(key, ReadLocal.Instance), timeout);
-        if (response is GetSuccess success && success.Get(key).TryGetValue(entityId, out var text) && SessionRecord.TryParse(text, out var record))
-            return record;
-        return null;
+        var data = Volatile.Read(ref _local[IndexOf(entityId)]);
+        return data is not null && data.TryGetValue(entityId, out var text) && SessionRecord.TryParse(text, out var record) ? record : null;
     }
+
+    /// <summary>Store key <paramref name="index"/> as last published (null before the first notification).</summary>
+    public LWWDictionary<string, string>? LocalData(int index) => Volatile.Read(ref _local[index]);
+
+    internal void Publish(int index, LWWDictionary<string, string> data) => Volatile.Write(ref _local[index], data);
 }

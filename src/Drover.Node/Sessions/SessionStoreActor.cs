@@ -9,7 +9,8 @@ namespace Drover.Node.Sessions;
 /// The node's one door to the replicated bindings (<c>/user/session-store</c>). Session entities
 /// ask it to load, save and delete their records; it batches them per store key, with at most one
 /// majority read and one majority write in flight per key: whatever arrives meanwhile goes out
-/// together when that one completes. An idle key costs a request one round trip, as a direct write
+/// together when that one completes. It also subscribes to every store key and publishes the local
+/// replica's values in <see cref="SessionStore"/>, where local reads find them without a round trip. An idle key costs a request one round trip, as a direct write
 /// would; a burst of new sessions on one key costs one round trip per batch instead of one per
 /// session, and the replicator never has more than two operations per key queued from this node.
 /// </summary>
@@ -20,19 +21,22 @@ public sealed class SessionStoreActor : ReceiveActor
     private readonly SessionOptions _options;
     private readonly Akka.Cluster.Cluster _cluster = Akka.Cluster.Cluster.Get(Context.System);
     private readonly KeyState[] _keys;
+    private readonly Dictionary<string, int> _indexById;
 
     public SessionStoreActor(SessionStore store, SessionOptions options)
     {
         _store = store;
         _options = options;
         _keys = store.Keys.Select(_ => new KeyState()).ToArray();
+        _indexById = store.Keys.Select((key, i) => (key.Id, i)).ToDictionary(k => k.Id, k => k.i);
 
         Receive<StoreProtocol.Load>(load => load.Majority, load => Enqueue(load.EntityId, state => state.PendingReads.Add((Sender, load.EntityId)), StartRead));
-        Receive<StoreProtocol.Load>(load =>
+        // A settled shard: the subscribed copy of the local replica answers at once (no replicator round
+        // trip, which under a burst of writes waits behind them).
+        Receive<StoreProtocol.Load>(load => Sender.Tell(new StoreProtocol.Loaded(load.EntityId, _store.ReadLocal(load.EntityId))));
+        Receive<Changed>(changed =>
         {
-            // The local replica answers at once, without any other node: nothing to batch.
-            var index = _store.IndexOf(load.EntityId);
-            _store.Replicator.Tell(Dsl.Get(_store.Keys[index], ReadLocal.Instance, new ReadBatch(index, [(Sender, load.EntityId)], Majority: false, Pipelined: false)));
+            if (_indexById.TryGetValue(changed.Key.Id, out var index)) _store.Publish(index, changed.Get(_store.Keys[index]));
         });
         Receive<StoreProtocol.Save>(save => Enqueue(save.EntityId, state => state.PendingWrites.Add(new Write(save.EntityId, save.Record.Format(), null)), StartWrite));
         Receive<StoreProtocol.Delete>(delete => Enqueue(delete.EntityId, state => state.PendingWrites.Add(new Write(delete.EntityId, null, Sender)), StartWrite));
@@ -49,6 +53,11 @@ public sealed class SessionStoreActor : ReceiveActor
         });
     }
 
+    protected override void PreStart()
+    {
+        foreach (var key in _store.Keys) _store.Replicator.Tell(Dsl.Subscribe(key, Self));
+    }
+
     private void Enqueue(string entityId, Action<KeyState> add, Action<int> start)
     {
         var index = _store.IndexOf(entityId);
@@ -61,7 +70,7 @@ public sealed class SessionStoreActor : ReceiveActor
         var state = _keys[index];
         if (state.ReadInFlight || state.PendingReads.Count == 0) return;
         state.ReadInFlight = true;
-        var batch = new ReadBatch(index, state.PendingReads.ToList(), Majority: true, Pipelined: true);
+        var batch = new ReadBatch(index, state.PendingReads.ToList(), Majority: true);
         state.PendingReads.Clear();
         _store.Replicator.Tell(Dsl.Get(_store.Keys[index], new ReadMajority(_options.ReadTimeout), batch));
     }
@@ -84,7 +93,6 @@ public sealed class SessionStoreActor : ReceiveActor
             SessionRecord? record = data is not null && data.TryGetValue(entityId, out var text) && SessionRecord.TryParse(text, out var parsed) ? parsed : null;
             reader.Tell(new StoreProtocol.Loaded(entityId, record));
         }
-        if (!batch.Pipelined) return;
         _keys[batch.Index].ReadInFlight = false;
         StartRead(batch.Index);
     }
@@ -128,8 +136,7 @@ public sealed class SessionStoreActor : ReceiveActor
     /// <summary>A record to set, or (null) a removal whose requester waits for it.</summary>
     private sealed record Write(string EntityId, string? Record, IActorRef? Deleter);
 
-    /// <param name="Pipelined">A majority read of the per-key pipeline (one in flight per key), even when it fell back to the local replica.</param>
-    private sealed record ReadBatch(int Index, List<(IActorRef Reader, string EntityId)> Readers, bool Majority, bool Pipelined);
+    private sealed record ReadBatch(int Index, List<(IActorRef Reader, string EntityId)> Readers, bool Majority);
 
     private sealed record WriteBatch(int Index, List<Write> Writes);
 }

@@ -42,7 +42,7 @@ public sealed class NodeLossTests(ITestOutputHelper output)
         foreach (var session in sessions)
         {
             var entityId = SessionKeys.EntityId("header", session.Key);
-            await TestCluster.Eventually(() => store.ReadLocalAsync(entityId, TimeSpan.FromSeconds(1)).Result?.Backend == session.Backend,
+            await TestCluster.Eventually(() => store.ReadLocal(entityId)?.Backend == session.Backend,
                 TimeSpan.FromSeconds(10), $"{entityId} replicated");
         }
         return sessions;

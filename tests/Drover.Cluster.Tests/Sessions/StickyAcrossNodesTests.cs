@@ -71,7 +71,7 @@ public sealed class StickyAcrossNodesTests(StickyClusterFixture fixture, ITestOu
         var codec = new SessionCookieCodec(StickyClusterFixture.Secret);
         foreach (var (cookie, backend) in sessions)
         {
-            Assert.True(codec.TryDecode("cookie", cookie["DROVER=".Length..], out var decoded));
+            Assert.True(codec.TryDecode("cookie", cookie.AsSpan("DROVER=".Length), out var decoded));
             Assert.Equal(backend, await TestCluster.OwnerBindingAsync(Cluster[2], "cookie", decoded.SessionId));
         }
     }
@@ -138,7 +138,7 @@ public sealed class StickyAcrossNodesTests(StickyClusterFixture fixture, ITestOu
     }
 
     [Fact]
-    public async Task Ten_thousand_sessions_cost_little_memory_and_leave_the_store_when_they_expire()
+    public async Task Ten_thousand_sessions_cost_a_few_kilobytes_each()
     {
         const int count = 10_000;
         var regions = Nodes.Select(TestCluster.Region).ToArray();
@@ -153,39 +153,58 @@ public sealed class StickyAcrossNodesTests(StickyClusterFixture fixture, ITestOu
         var created = DateTime.UtcNow - started;
         var live = 0;
         foreach (var node in Nodes) live += (await TestCluster.EntitiesOnAsync(node)).Count(id => id.StartsWith("many:", StringComparison.Ordinal));
-        long after = Memory();
-        var stored = await CountStoredAsync(0, "many:");
-        output.WriteLine($"{count} sessions created through 3 nodes in {created.TotalSeconds:0.0} s ({count / created.TotalSeconds:0}/s); " +
-                         $"{live} entities alive, {stored} bindings in node 1's replica; managed memory of the 3 in-process nodes " +
-                         $"+{(after - before) / 1024.0 / 1024.0:0.0} MiB = {(after - before) / (double)live:0} bytes per session " +
-                         "(the owner entity, 3 replicas of its binding)");
-        Assert.Equal(count, live);
-        Assert.True(stored >= count * 0.99, $"only {stored} of {count} bindings replicated to node 1");
-
-        // ttl = 20s: each owner removes its binding on expiry (majority write), from every replica.
-        var deadline = started + created + TimeSpan.FromSeconds(45);
-        var left = new int[3];
-        while (true)
+        try
         {
-            for (var n = 0; n < 3; n++) left[n] = await CountStoredAsync(n, "many:");
-            if (left.All(l => l == 0) || DateTime.UtcNow > deadline) break;
-            await Task.Delay(500);
+            await TestCluster.Eventually(() => Enumerable.Range(0, 3).All(n => CountStored(n, "many:") == count), TimeSpan.FromSeconds(15), "every binding in every replica");
         }
-        output.WriteLine($"bindings left in the 3 replicas: {string.Join(", ", left)}, {(DateTime.UtcNow - started).TotalSeconds:0.0} s after the first was created");
-        Assert.All(left, l => Assert.Equal(0, l));
+        finally
+        {
+            output.WriteLine($"created in {created.TotalSeconds:0.0}s; {live} owners alive; bindings in the replicas: {string.Join(", ", Enumerable.Range(0, 3).Select(n => CountStored(n, "many:")))}");
+        }
+        long after = Memory();
+        output.WriteLine($"{count} new sessions through 3 nodes (64 at a time) in {created.TotalSeconds:0.0} s ({count / created.TotalSeconds:0}/s); " +
+                         $"managed memory of the 3 in-process nodes +{(after - before) / 1024.0 / 1024.0:0.0} MiB = {(after - before) / (double)count:0} bytes a session " +
+                         "(its owner entity and 3 replicas of its binding)");
+        // A rebalance while the cluster is young may hand a few shards off (their sessions stay in the store, their owners start on next use).
+        Assert.True(live >= count * 0.9, $"{live} of {count} owners alive");
+        Assert.InRange((after - before) / (double)count, 0, 32 * 1024);
     }
 
-    private async Task<int> CountStoredAsync(int node, string prefix)
+    [Fact]
+    public async Task Expired_sessions_leave_every_replica_and_their_owners_stop()
+    {
+        const int count = 600;
+        var regions = Nodes.Select(TestCluster.Region).ToArray();
+        var started = DateTime.UtcNow;
+        await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = 32 }, async (i, _) =>
+            await regions[i % 3].Ask<SessionProtocol.Binding>(new SessionProtocol.Resolve(SessionKeys.EntityId("short", $"brief-{i}"), "b1", 0), TimeSpan.FromSeconds(20)));
+
+        // ttl = 3s: each owner removes its binding (majority write) and passivates. The first ones may
+        // be gone before the last are created, so what is checked is the peak, then zero.
+        var peak = new int[3];
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (true)
+        {
+            var now = Enumerable.Range(0, 3).Select(n => CountStored(n, "short:")).ToArray();
+            for (var n = 0; n < 3; n++) peak[n] = Math.Max(peak[n], now[n]);
+            if ((peak.All(p => p >= count / 2) && now.All(c => c == 0)) || DateTime.UtcNow > deadline) break;
+            await Task.Delay(100);
+        }
+        var gone = DateTime.UtcNow - started;
+        var live = 0;
+        foreach (var node in Nodes) live += (await TestCluster.EntitiesOnAsync(node)).Count(id => id.StartsWith("short:", StringComparison.Ordinal));
+        var left = Enumerable.Range(0, 3).Select(n => CountStored(n, "short:")).ToArray();
+        output.WriteLine($"{count} sessions with ttl 3s: at most {string.Join(", ", peak)} in the 3 replicas, {string.Join(", ", left)} left " +
+                         $"{gone.TotalSeconds:0.0} s after the first was created; {live} owners still alive");
+        Assert.All(peak, p => Assert.True(p >= count / 2, $"only {p} of {count} bindings ever in a replica"));
+        Assert.All(left, l => Assert.Equal(0, l));
+        Assert.Equal(0, live);
+    }
+
+    private int CountStored(int node, string prefix)
     {
         var store = Cluster[node].Runtime.Sessions!.Store;
-        var total = 0;
-        foreach (var key in store.Keys)
-        {
-            var response = await store.Replicator.Ask<Akka.DistributedData.IGetResponse>(Akka.DistributedData.Dsl.Get(key, Akka.DistributedData.ReadLocal.Instance), TimeSpan.FromSeconds(5));
-            if (response is Akka.DistributedData.GetSuccess success)
-                total += success.Get(key).Entries.Keys.Count(k => k.StartsWith(prefix, StringComparison.Ordinal));
-        }
-        return total;
+        return Enumerable.Range(0, store.Keys.Length).Sum(i => store.LocalData(i)?.Entries.Keys.Count(k => k.StartsWith(prefix, StringComparison.Ordinal)) ?? 0);
     }
 
     private static long Memory()

@@ -1,4 +1,5 @@
 using Drover.Cluster.Tests.Support;
+using Drover.Node.Sessions;
 using Drover.Node.Tests.Support;
 
 namespace Drover.Cluster.Tests.Sessions;
@@ -39,7 +40,8 @@ public sealed class StickyClusterFixture : IAsyncLifetime
                 {{PoolOf("header", "mode = \"header:X-User\"")}}
                 {{PoolOf("ip", "mode = client-ip")}}
                 {{PoolOf("learn", "mode = \"learn-cookie:SID\"")}}
-                {{PoolOf("many", "mode = \"header:X-User\", ttl = 20s")}}
+                {{PoolOf("many", "mode = \"header:X-User\"")}}
+                {{PoolOf("short", "mode = \"header:X-User\", ttl = 3s")}}
                 {{extraPools}}
               }
             }
@@ -49,7 +51,8 @@ public sealed class StickyClusterFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Backends = await DemoBackends.StartAsync(3);
-        Cluster = await TestCluster.StartAsync(3, Config(Backends));
+        // A quick sweep, so bindings handed off by a rebalance and never used again do not outlive the test by a minute.
+        Cluster = await TestCluster.StartAsync(3, Config(Backends), SessionOptions.Default with { SweepInterval = TimeSpan.FromSeconds(2) });
     }
 
     public async Task DisposeAsync()
