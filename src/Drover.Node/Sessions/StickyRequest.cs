@@ -1,6 +1,8 @@
 using System.Net;
+using System.Text;
 using Drover.Core.Balancing;
 using Drover.Core.Pools;
+using Drover.Core.Routing;
 using Drover.Core.Sessions;
 using Drover.Node.Listeners.Http;
 using Drover.Node.Pools;
@@ -12,22 +14,31 @@ namespace Drover.Node.Sessions;
 /// What stickiness means for one HTTP request or TCP connection of a sticky pool: its key, the
 /// backend the session is bound to, and the backends tried, so a bound backend that failed is not
 /// tried again. HTTP responses get the session cookie (cookie mode) or teach the binding of a cookie
-/// the backend set (learn-cookie), in <see cref="HttpResponse.OnStarting(Func{object, Task}, object)"/>,
-/// when the backend that answered is known.
+/// the backend set (learn-cookie). The full pipeline makes one per request; the HTTP/1.1 fast path
+/// keeps one per connection and starts it over for each request, so a cached session costs it no
+/// allocation (the key is copied into a buffer the connection keeps, a cookie is verified once per
+/// connection and value).
 /// </summary>
-/// <remarks>Only requests of sticky pools create one; the fast path hands those to this (full) pipeline.</remarks>
 public sealed class StickyRequest
 {
-    private readonly PoolSessions _sessions;
+    private PoolSessions _sessions;
     private HttpContext? _context;
     private SessionCookie? _cookie;
     private ulong _tried;
     private Backend? _attempt;
+    private string? _key;
+    private char[]? _keyBuffer;
+    private int _keyLength;
+    private ValueTask<Backend?> _pending;
+    private bool _hasPending;
+    private string? _clientAddress;
+    private string? _lastCookieValue;
+    private SessionCookie? _lastCookie;
 
-    private StickyRequest(PoolSessions sessions) => _sessions = sessions;
+    internal StickyRequest(PoolSessions sessions) => _sessions = sessions;
 
     /// <summary>The sticky key (cookie mode: the session id); null when the request has none.</summary>
-    public string? Key { get; private set; }
+    public string? Key => _key ??= _keyLength > 0 ? new string(_keyBuffer!, 0, _keyLength) : null;
 
     /// <summary>The backend the session is bound to, if any; the first attempt goes there.</summary>
     public Backend? Bound { get; private set; }
@@ -41,18 +52,18 @@ public sealed class StickyRequest
         Backend? hint = null;
         if (StickyKeys.TryRead(config, ref headers, address, out var raw))
         {
-            if (config.Mode != StickyMode.Cookie) sticky.Key = raw.ToString();
+            if (config.Mode != StickyMode.Cookie) sticky._key = raw.ToString();
             else if (sessions.Service.Codec?.TryDecode(sessions.Name, raw, out var cookie) == true)
             {
                 sticky._cookie = cookie;
-                sticky.Key = cookie.SessionId;
+                sticky._key = cookie.SessionId;
                 hint = snapshot.Find(cookie.Hint);
             }
         }
         if (config.Mode is StickyMode.Cookie or StickyMode.LearnCookie)
             context.Response.OnStarting(static state => ((StickyRequest)state).OnResponseStarting(), sticky);
-        if (sticky.Key is not null)
-            sticky.Bound = await sessions.ResolveAsync(sticky.Key, snapshot, hint, lookupOnly: config.Mode == StickyMode.LearnCookie).ConfigureAwait(false);
+        if (sticky._key is not null)
+            sticky.Bound = await sessions.ResolveAsync(sticky._key, snapshot, hint, lookupOnly: config.Mode == StickyMode.LearnCookie).ConfigureAwait(false);
         return sticky;
     }
 
@@ -61,10 +72,75 @@ public sealed class StickyRequest
         var sticky = new StickyRequest(sessions);
         if (sessions.Config.Mode == StickyMode.ClientIp && client is not null)
         {
-            sticky.Key = ClientAddress(client);
-            sticky.Bound = await sessions.ResolveAsync(sticky.Key, snapshot).ConfigureAwait(false);
+            sticky._key = ClientAddress(client);
+            sticky.Bound = await sessions.ResolveAsync(sticky._key, snapshot).ConfigureAwait(false);
         }
         return sticky;
+    }
+
+    /// <summary>
+    /// Starts a fast-path request of a sticky pool, synchronously while the head is a span. A cached
+    /// session is resolved here; otherwise <see cref="CompleteResolveAsync"/> waits for the owner.
+    /// False: learn-cookie, whose responses the full pipeline inspects; the connection is handed over.
+    /// </summary>
+    internal bool TryBeginFastPath<THeaders>(PoolSessions sessions, PoolSnapshot snapshot, ref THeaders headers, ReadOnlySpan<byte> clientIp)
+        where THeaders : IRequestHeaders, allows ref struct
+    {
+        var config = sessions.Config;
+        if (config.Mode == StickyMode.LearnCookie) return false;
+        if (!ReferenceEquals(sessions, _sessions)) _lastCookieValue = null; // another pool: its cookies are not ours
+        _sessions = sessions;
+        _cookie = null;
+        _tried = 0;
+        _attempt = null;
+        _key = null;
+        _keyLength = 0;
+        Bound = null;
+        var address = config.Mode == StickyMode.ClientIp ? (_clientAddress ??= Encoding.ASCII.GetString(clientIp)) : "";
+        if (!StickyKeys.TryRead(config, ref headers, address, out var raw)) return true;
+
+        Backend? hint = null;
+        ReadOnlySpan<char> key;
+        if (config.Mode == StickyMode.Cookie)
+        {
+            if (_lastCookieValue is null || !raw.SequenceEqual(_lastCookieValue))
+            {
+                _lastCookieValue = raw.ToString();
+                _lastCookie = sessions.Service.Codec?.TryDecode(sessions.Name, raw, out var decoded) == true ? decoded : null;
+            }
+            if (_lastCookie is not { } cookie) return true;
+            _cookie = cookie;
+            _key = cookie.SessionId;
+            key = _key;
+            hint = snapshot.Find(cookie.Hint);
+        }
+        else
+        {
+            // The header value lives in a scratch buffer that the next header read overwrites: keep a copy.
+            if (_keyBuffer is null || _keyBuffer.Length < raw.Length) _keyBuffer = new char[Math.Max(64, raw.Length)];
+            raw.CopyTo(_keyBuffer);
+            _keyLength = raw.Length;
+            key = _keyBuffer.AsSpan(0, raw.Length);
+        }
+
+        var resolved = sessions.ResolveAsync(key, snapshot, hint);
+        if (resolved.IsCompletedSuccessfully) Bound = resolved.Result;
+        else
+        {
+            _pending = resolved;
+            _hasPending = true;
+        }
+        return true;
+    }
+
+    /// <summary>Waits for the owner when <see cref="TryBeginFastPath{THeaders}"/> could not answer from the cache.</summary>
+    internal async ValueTask CompleteResolveAsync()
+    {
+        if (!_hasPending) return;
+        _hasPending = false;
+        var pending = _pending;
+        _pending = default;
+        Bound = await pending.ConfigureAwait(false);
     }
 
     /// <summary>
@@ -93,9 +169,15 @@ public sealed class StickyRequest
     public async ValueTask OnConnectFailedAsync(Backend failed, PoolSnapshot snapshot)
     {
         _attempt = null;
-        if (Key is null || !ReferenceEquals(failed, Bound)) return;
-        Bound = await _sessions.RebindAsync(Key, failed, snapshot).ConfigureAwait(false);
+        if (Key is not { } key || !ReferenceEquals(failed, Bound)) return;
+        Bound = await _sessions.RebindAsync(key, failed, snapshot).ConfigureAwait(false);
     }
+
+    /// <summary>Fast path, cookie mode: the whole <c>Set-Cookie</c> header line for a response from <paramref name="backend"/>, or null when none is due.</summary>
+    internal byte[]? SetCookieField(Backend backend) =>
+        _sessions.Config.Mode == StickyMode.Cookie && CookieToIssue(backend, secure: false) is { } value
+            ? Encoding.ASCII.GetBytes($"Set-Cookie: {value}\r\n")
+            : null;
 
     private bool WasTried(Backend backend) => (uint)backend.Ordinal < 64 && (_tried & (1UL << backend.Ordinal)) != 0;
 
@@ -104,7 +186,7 @@ public sealed class StickyRequest
         if (_attempt is not { } backend || _context is not { } context) return Task.CompletedTask;
         if (_sessions.Config.Mode == StickyMode.Cookie)
         {
-            IssueCookie(context, backend);
+            if (CookieToIssue(backend, context.Request.IsHttps) is { } value) context.Response.Headers.Append("Set-Cookie", value);
             return Task.CompletedTask;
         }
         return LearnCookieAsync(context, backend);
@@ -113,23 +195,22 @@ public sealed class StickyRequest
     /// <summary>
     /// Cookie mode: a request without a valid cookie starts a session on the backend that answered;
     /// a cookie naming another backend (the session moved) or issued more than ttl/4 ago (its Max-Age
-    /// runs out) is issued again.
+    /// runs out) is issued again. Null when the cookie the request carried is still right.
     /// </summary>
-    private void IssueCookie(HttpContext context, Backend backend)
+    private string? CookieToIssue(Backend backend, bool secure)
     {
         var config = _sessions.Config;
         var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
         var ttl = (long)config.Ttl.TotalSeconds;
-        if (_cookie is { } cookie && cookie.Hint == backend.Id && now - cookie.IssuedAtSeconds < ttl / 4) return;
-        if (_sessions.Service.Codec is not { } codec) return;
+        if (_cookie is { } cookie && cookie.Hint == backend.Id && now - cookie.IssuedAtSeconds < ttl / 4) return null;
+        if (_sessions.Service.Codec is not { } codec) return null;
         if (Key is null)
         {
-            Key = SessionCookieCodec.NewSessionId();
-            _sessions.Bind(Key, backend);
+            _key = SessionCookieCodec.NewSessionId();
+            _sessions.Bind(_key, backend);
         }
-        var value = codec.Encode(_sessions.Name, Key, backend.Id, now);
-        var secure = context.Request.IsHttps ? "; Secure" : "";
-        context.Response.Headers.Append("Set-Cookie", $"{config.CookieName}={value}; Path=/; Max-Age={ttl}; HttpOnly; SameSite=Lax{secure}");
+        var value = codec.Encode(_sessions.Name, Key!, backend.Id, now);
+        return $"{config.CookieName}={value}; Path=/; Max-Age={ttl}; HttpOnly; SameSite=Lax{(secure ? "; Secure" : "")}";
     }
 
     /// <summary>

@@ -22,14 +22,23 @@ public sealed class StickySessionTests
         }
         """;
 
-    private static Task<Drover.Node.Hosting.DroverNode> StartHttpAsync(DemoBackends backends, string sticky, string extra = "") =>
+    private static Task<Drover.Node.Hosting.DroverNode> StartHttpAsync(DemoBackends backends, string sticky, string extra = "", bool fastPath = true) =>
         TestNode.StartAsync($$"""
             drover {
               cluster.secret = "{{Secret}}"
-              listeners.web { mode = http, bind = "127.0.0.1:0", routes = [ { pool = p } ] }
+              listeners.web { mode = http, bind = "127.0.0.1:0", fast-path = {{(fastPath ? "on" : "off")}}, routes = [ { pool = p } ] }
               {{Pool(backends, sticky, extra)}}
             }
             """);
+
+    /// <summary>With the fast path on, sticky requests are served there, not handed to the full pipeline.</summary>
+    private static void AssertServedOnFastPath(Drover.Node.Hosting.DroverNode node, bool fastPath)
+    {
+        if (!fastPath) return;
+        var counters = node.Runtime.FastPaths["web"];
+        Assert.True(counters.Served > 0, "nothing served on the fast path");
+        Assert.Equal(0, counters.HandedOver);
+    }
 
     /// <summary>What the session's owner holds (not the node's cache).</summary>
     internal static async Task<string?> OwnerBindingAsync(Drover.Node.Hosting.DroverNode node, string pool, string key)
@@ -40,11 +49,13 @@ public sealed class StickySessionTests
         return binding.Backend;
     }
 
-    [Fact]
-    public async Task Header_mode_sends_each_key_to_one_backend_and_requests_without_the_header_round_robin()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Header_mode_sends_each_key_to_one_backend_and_requests_without_the_header_round_robin(bool fastPath)
     {
         await using var backends = await DemoBackends.StartAsync(3);
-        await using var node = await StartHttpAsync(backends, "mode = \"header:X-User\"");
+        await using var node = await StartHttpAsync(backends, "mode = \"header:X-User\"", fastPath: fastPath);
         using var client = StickyClients.Plain(node.Runtime.ListenerEndPoint("web"));
 
         var bound = new Dictionary<string, string>();
@@ -62,13 +73,16 @@ public sealed class StickySessionTests
         var unkeyed = new List<string>();
         for (var i = 0; i < 6; i++) unkeyed.Add(await StickyClients.BackendOfAsync(client));
         Assert.Equal(3, unkeyed.Distinct().Count());
+        AssertServedOnFastPath(node, fastPath);
     }
 
-    [Fact]
-    public async Task Client_ip_mode_over_http_keeps_each_client_address_on_one_backend()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Client_ip_mode_over_http_keeps_each_client_address_on_one_backend(bool fastPath)
     {
         await using var backends = await DemoBackends.StartAsync(3);
-        await using var node = await StartHttpAsync(backends, "mode = client-ip");
+        await using var node = await StartHttpAsync(backends, "mode = client-ip", fastPath: fastPath);
         var web = node.Runtime.ListenerEndPoint("web");
 
         var seen = new Dictionary<int, string>();
@@ -82,13 +96,16 @@ public sealed class StickySessionTests
             }
         Assert.True(seen.Values.Distinct().Count() > 1, "8 client addresses all landed on one backend");
         Assert.Equal(seen[3], await OwnerBindingAsync(node, "p", "127.0.0.3"));
+        AssertServedOnFastPath(node, fastPath);
     }
 
-    [Fact]
-    public async Task Cookie_mode_issues_a_signed_cookie_on_the_first_response_and_follows_it()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Cookie_mode_issues_a_signed_cookie_on_the_first_response_and_follows_it(bool fastPath)
     {
         await using var backends = await DemoBackends.StartAsync(3);
-        await using var node = await StartHttpAsync(backends, "mode = cookie, ttl = 10m");
+        await using var node = await StartHttpAsync(backends, "mode = cookie, ttl = 10m", fastPath: fastPath);
         using var client = StickyClients.Plain(node.Runtime.ListenerEndPoint("web"));
 
         var (first, response) = await StickyClients.GetAsync(client);
@@ -130,6 +147,7 @@ public sealed class StickySessionTests
             Assert.Equal(3, issued.Count);
             Assert.DoesNotContain(cookie, issued);
         }
+        AssertServedOnFastPath(node, fastPath);
     }
 
     [Fact]
@@ -183,11 +201,13 @@ public sealed class StickySessionTests
         Assert.All(seen.Values, b => Assert.StartsWith("b", b));
     }
 
-    [Fact]
-    public async Task Drain_keeps_a_backends_sessions_while_maint_moves_them_once()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Drain_keeps_a_backends_sessions_while_maint_moves_them_once(bool fastPath)
     {
         await using var backends = await DemoBackends.StartAsync(3);
-        await using var node = await StartHttpAsync(backends, "mode = \"header:X-User\"");
+        await using var node = await StartHttpAsync(backends, "mode = \"header:X-User\"", fastPath: fastPath);
         var pool = node.Runtime.Pools["p"];
         using var client = StickyClients.Plain(node.Runtime.ListenerEndPoint("web"));
 
@@ -219,18 +239,19 @@ public sealed class StickySessionTests
 
     [Theory]
     [InlineData("http")]
+    [InlineData("http-full")]
     [InlineData("tcp")]
     public async Task A_killed_backends_sessions_are_rebound_without_a_failed_request(string listener)
     {
         await using var backends = await DemoBackends.StartAsync(3);
         await using var node = await TestNode.StartAsync($$"""
             drover {
-              listeners.web { mode = http, bind = "127.0.0.1:0", routes = [ { pool = p } ] }
+              listeners.web { mode = http, bind = "127.0.0.1:0", fast-path = {{(listener == "http" ? "on" : "off")}}, routes = [ { pool = p } ] }
               listeners.raw { mode = tcp, bind = "127.0.0.1:0", pool = p }
               {{Pool(backends, "mode = client-ip")}}
             }
             """);
-        var endPoint = node.Runtime.ListenerEndPoint(listener == "http" ? "web" : "raw");
+        var endPoint = node.Runtime.ListenerEndPoint(listener == "tcp" ? "raw" : "web");
         async Task<string> BackendOf(int client)
         {
             var local = IPAddress.Parse($"127.0.0.{client}");
@@ -258,11 +279,13 @@ public sealed class StickySessionTests
         }
     }
 
-    [Fact]
-    public async Task A_bound_backend_at_max_connections_is_waited_for_in_the_queue()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_bound_backend_at_max_connections_is_waited_for_in_the_queue(bool fastPath)
     {
         await using var backends = await DemoBackends.StartAsync(2);
-        await using var node = await StartHttpAsync(backends, "mode = \"header:X-User\"", "max-connections = 1\nqueue { size = 10, timeout = 5s }");
+        await using var node = await StartHttpAsync(backends, "mode = \"header:X-User\"", "max-connections = 1\nqueue { size = 10, timeout = 5s }", fastPath: fastPath);
         using var client = StickyClients.Plain(node.Runtime.ListenerEndPoint("web"));
         var backend = await StickyClients.BackendOfAsync(client, "/", ("X-User", "alice"));
 
