@@ -1,5 +1,5 @@
+using System.Collections.Concurrent;
 using Akka.Actor;
-using Akka.DistributedData;
 using Drover.Core.Balancing;
 using Drover.Core.Configuration;
 using Drover.Core.Sessions;
@@ -20,7 +20,7 @@ public sealed class SessionService
     private IActorRef? _region;
     private IActorRef _node = ActorRefs.Nobody;
     private SessionStore? _store;
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, ShardPresence> _shards = new();
+    private readonly ConcurrentDictionary<string, ShardPresence> _shards = new();
 
     public SessionService(DroverConfig config, DroverRuntime runtime, SessionOptions? options = null)
     {
