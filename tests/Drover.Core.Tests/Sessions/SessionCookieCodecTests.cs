@@ -61,7 +61,7 @@ public sealed class SessionCookieCodecTests
     {
         var value = _codec.Encode("web", SessionCookieCodec.NewSessionId(), "b1", 1);
         for (var length = 0; length < value.Length; length++)
-            Assert.False(_codec.TryDecode("web", value[..length], out _), $"prefix of {length} chars accepted");
+            Assert.False(_codec.TryDecode("web", value.AsSpan(0, length), out _), $"prefix of {length} chars accepted");
         Assert.False(_codec.TryDecode("web", value + "A", out _));
         Assert.False(_codec.TryDecode("web", value + "AAAA", out _));
         Assert.False(_codec.TryDecode("web", new string('A', 10_000), out _));

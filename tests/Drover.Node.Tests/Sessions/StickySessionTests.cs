@@ -132,7 +132,7 @@ public sealed class StickySessionTests
             }
 
             var codec = new SessionCookieCodec(Secret);
-            Assert.True(codec.TryDecode("p", cookie["DROVER=".Length..], out var decoded));
+            Assert.True(codec.TryDecode("p", cookie.AsSpan("DROVER=".Length), out var decoded));
             Assert.Equal(first, decoded.Hint);
             Assert.Equal(first, await OwnerBindingAsync(node, "p", decoded.SessionId));
 
