@@ -15,6 +15,9 @@ public sealed record DroverConfig(
     /// <summary>One line per request and connection (<c>drover.access-log</c>).</summary>
     public AccessLogConfig AccessLog { get; init; } = AccessLogConfig.Default;
 
+    /// <summary><c>drover.cluster</c>: what every node of the cluster shares (the cookie secret).</summary>
+    public ClusterConfig Cluster { get; init; } = ClusterConfig.Default;
+
     public PoolConfig? FindPool(string name)
     {
         foreach (var pool in Pools)

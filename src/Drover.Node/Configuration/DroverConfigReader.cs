@@ -10,11 +10,12 @@ namespace Drover.Node.Configuration;
 /// </summary>
 public static class DroverConfigReader
 {
-    private static readonly string[] RootKeys = ["listeners", "pools", "demo", "cmd", "access-log", "admin"];
+    private static readonly string[] RootKeys = ["listeners", "pools", "demo", "cmd", "access-log", "admin", "cluster"];
     private static readonly string[] ListenerKeys = ["mode", "bind", "routes", "pool", "sni-routes", "inspect-delay", "fast-path"];
     private static readonly string[] RouteKeys = ["host", "path-prefix", "pool", "header", "methods"];
     private static readonly string[] HeaderKeys = ["name", "value"];
     private static readonly string[] DemoKeys = ["backends", "first-port", "host"];
+    private static readonly string[] ClusterKeys = ["secret"];
 
     public static DroverConfig Read(Config config)
     {
@@ -46,6 +47,7 @@ public static class DroverConfigReader
             Cmd = CmdConfigReader.Read(root.Child("cmd")),
             AccessLog = AccessLogConfigReader.Read(root.Child("access-log")),
             Admin = AdminConfigReader.Read(root.Child("admin")),
+            Cluster = ReadCluster(root.Child("cluster")),
         };
 
         // Cross-reference checks run on what parsed; a complaint about a key whose parts already
@@ -127,6 +129,14 @@ public static class DroverConfigReader
         if (count > 0 && firstPort + count - 1 > 65535)
             node.Error("first-port", $"{firstPort} + {count} backends runs past port 65535");
         return new DemoConfig(count, firstPort, host);
+    }
+
+    private static ClusterConfig ReadCluster(HoconNode node)
+    {
+        if (!node.Exists) return ClusterConfig.Default;
+        node.RejectUnknownKeys(ClusterKeys);
+        var secret = node.String("secret");
+        return new ClusterConfig(string.IsNullOrEmpty(secret) ? null : secret);
     }
 
     internal static bool IsIdentifier(string id) =>

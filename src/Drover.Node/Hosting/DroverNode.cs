@@ -6,6 +6,7 @@ using Drover.Node.Commands;
 using Drover.Node.Demo;
 using Drover.Node.LoadBalancing;
 using Drover.Node.Logging;
+using Drover.Node.Sessions;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -113,6 +114,7 @@ public sealed class DroverNode : IAsyncDisposable
         builder.Logging.AddLogBuffer(logBuffer);
 
         var runtime = new DroverRuntime { AccessLog = OpenAccessLog(config) };
+        runtime.Sessions = new SessionService(config.Drover, runtime, config.Sessions);
         builder.Services.AddSingleton(runtime.AccessLog);
         builder.Services.AddHostedService<AccessLog.AccessLogService>();
         builder.Services.AddSingleton(config.Drover);
@@ -132,6 +134,7 @@ public sealed class DroverNode : IAsyncDisposable
                 })
                 .AddSetup(new LogBufferSetup(logBuffer))
                 .WithDroverCluster()
+                .WithDroverSessions(runtime.Sessions)
                 .WithLoadBalancer(config, runtime, loggerFactory)
                 .WithCommandHost(config.Drover.Cmd)
                 .WithAdminEndpoint(config.Drover.Admin);

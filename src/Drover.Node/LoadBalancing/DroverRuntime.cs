@@ -20,6 +20,9 @@ public sealed class DroverRuntime
     /// <summary>The HTTP listeners' fast paths (those that have one), for counters.</summary>
     public ConcurrentDictionary<string, Listeners.Http.FastPath.Http1FastPath> FastPaths { get; } = new();
 
+    /// <summary>The node's sticky-session machinery (set by the host before the actor system starts).</summary>
+    public Sessions.SessionService? Sessions { get; internal set; }
+
     public Task Ready => _ready.Task;
 
     /// <summary>The access log the listeners write to (<see cref="AccessLog.AccessLogWriter.Disabled"/> when off).</summary>

@@ -55,6 +55,7 @@ public sealed class LoadBalancerActor : ReceiveActor
         {
             var backends = pool.Backends.Select((b, i) => new Backend(pool.Name, b, i)).ToArray();
             var handle = new PoolHandle(pool, PoolSnapshot.Build(pool, 0, backends, b => b.ConfiguredWeight));
+            handle.Sessions = _runtime.Sessions?.Attach(handle);
             // Set here, not only in the actor's PreStart: the node may report ready (listeners bound) before that runs.
             handle.Actor = Context.ActorOf(PoolActor.Props(pool, handle, backends, healthRegion: _healthRegion), $"pool-{pool.Name}");
             _runtime.Pools[pool.Name] = handle;

@@ -10,6 +10,7 @@ using Drover.Core.Tls;
 using Drover.Node.Listeners.Http;
 using Drover.Node.AccessLog;
 using Drover.Node.Pools;
+using Drover.Node.Sessions;
 using Microsoft.Extensions.Logging;
 
 namespace Drover.Node.Listeners.Tcp;
@@ -231,13 +232,15 @@ internal sealed class TcpProxyConnection
     /// </summary>
     private async Task<(Backend?, Socket?)> ConnectAsync(PoolHandle pool, PoolSnapshot snapshot, CancellationToken stopping)
     {
-        var hash = snapshot.NeedsHash ? RequestHashing.HashAddress((_client.RemoteEndPoint as IPEndPoint)?.Address) : 0;
+        var client = (_client.RemoteEndPoint as IPEndPoint)?.Address;
+        var hash = snapshot.NeedsHash ? RequestHashing.HashAddress(client) : 0;
         var pick = new PickContext(hash);
+        var sticky = pool.Sessions is { } sessions ? await StickyRequest.ForTcpAsync(sessions, client, snapshot) : null;
         var maxTries = pool.Retries.MaxTries;
         var waited = Stopwatch.GetTimestamp();
         for (var attempt = 0; attempt < maxTries; attempt++)
         {
-            var acquired = await pool.AcquireAsync(snapshot, pick, stopping);
+            var acquired = sticky is null ? await pool.AcquireAsync(snapshot, pick, stopping) : await sticky.AcquireAsync(snapshot, pick, stopping);
             if (attempt == 0) _queueMs = Stopwatch.GetElapsedTime(waited).TotalMilliseconds;
             if (acquired.Backend is not { } backend)
             {
@@ -253,6 +256,7 @@ internal sealed class TcpProxyConnection
             }
             snapshot = acquired.Snapshot;
             pick = pick.Exclude(acquired.Index);
+            sticky?.OnAttempt(backend);
             if (attempt > 0) backend.OnRetry();
             _retries = attempt;
             var connecting = Stopwatch.GetTimestamp();
@@ -267,6 +271,7 @@ internal sealed class TcpProxyConnection
             {
                 backend.OnEnd();
                 pool.ReportFailure(backend, ex.Message);
+                if (sticky is not null) await sticky.OnConnectFailedAsync(backend, snapshot);
                 if (!pool.MayRetry(RetryOn.ConnectFailure)) break;
             }
         }
