@@ -217,11 +217,14 @@ fi
 HAP_MAXCONN=$(( (NOFILE - 256) / 2 ))
 NGX_WORKER_CONNS=$(( NOFILE - 64 ))
 
-read -r P_BACKEND P_IPERF P_DROVER_HTTP P_DROVER_TCP P_DROVER_IPERF P_HAP_HTTP P_HAP_TCP P_HAP_IPERF P_NGX_HTTP P_NGX_TCP P_NGX_IPERF < <(bl ports 11)
+read -r P_BACKEND P_IPERF P_DROVER_HTTP P_DROVER_TCP P_DROVER_IPERF P_HAP_HTTP P_HAP_TCP P_HAP_IPERF P_NGX_HTTP P_NGX_TCP P_NGX_IPERF \
+  P_DROVER_STICKY P_HAP_STICKY P_NGX_STICKY < <(bl ports 14)
 
 http_port()  { case $1 in direct) echo "$P_BACKEND" ;; drover) echo "$P_DROVER_HTTP" ;; haproxy) echo "$P_HAP_HTTP" ;; nginx) echo "$P_NGX_HTTP" ;; esac; }
 tcp_port()   { case $1 in direct) echo "$P_BACKEND" ;; drover) echo "$P_DROVER_TCP" ;; haproxy) echo "$P_HAP_TCP" ;; nginx) echo "$P_NGX_TCP" ;; esac; }
 iperf_port() { case $1 in direct) echo "$P_IPERF" ;; drover) echo "$P_DROVER_IPERF" ;; haproxy) echo "$P_HAP_IPERF" ;; nginx) echo "$P_NGX_IPERF" ;; esac; }
+# the HTTP listener whose pool keeps sessions by cookie (direct: the backend itself, the no-proxy baseline)
+sticky_port() { case $1 in direct) echo "$P_BACKEND" ;; drover) echo "$P_DROVER_STICKY" ;; haproxy) echo "$P_HAP_STICKY" ;; nginx) echo "$P_NGX_STICKY" ;; esac; }
 
 # load LOG SECONDS command...: run a load generator pinned to the load CPU, killed if it runs
 # SECONDS + 60. It runs in the background and the script waits for it: the tools catch SIGINT
@@ -340,6 +343,7 @@ drover {
     web      { mode = http, bind = "127.0.0.1:$P_DROVER_HTTP", routes = [ { host = "*", path-prefix = "/", pool = nginx } ] }
     raw      { mode = tcp,  bind = "127.0.0.1:$P_DROVER_TCP", pool = nginx }
     rawiperf { mode = tcp,  bind = "127.0.0.1:$P_DROVER_IPERF", pool = iperf }
+    websticky { mode = http, bind = "127.0.0.1:$P_DROVER_STICKY", routes = [ { host = "*", path-prefix = "/", pool = nginxsticky } ] }
   }
   pools {
     nginx {
@@ -352,7 +356,14 @@ drover {
       backends = [ { id = i1, address = "127.0.0.1:$P_IPERF" } ]
       timeouts { connect = 3s, response = 30s, idle = 600s }
     }
+    nginxsticky {
+      balance = round-robin
+      backends = [ { id = n1, address = "127.0.0.1:$P_BACKEND" } ]
+      timeouts { connect = 3s, response = 30s, idle = 600s }
+      sticky { mode = cookie, ttl = 30m }
+    }
   }
+  cluster.secret = "bench-only-secret-0123456789"
   demo { backends = 0 }
 }
 
@@ -412,6 +423,18 @@ frontend rawiperf
 backend be_iperf
   mode tcp
   server i1 127.0.0.1:$P_IPERF
+
+frontend websticky
+  mode http
+  bind 127.0.0.1:$P_HAP_STICKY
+  maxconn $HAP_MAXCONN
+  default_backend be_sticky
+
+backend be_sticky
+  mode http
+  http-reuse always
+  cookie SRV insert indirect nocache
+  server n1 127.0.0.1:$P_BACKEND cookie n1
 EOF
 }
 
@@ -452,6 +475,23 @@ http {
       proxy_max_temp_file_size 0;   # never spool responses to disk
     }
   }
+  # nginx OSS has no cookie insertion (that is nginx Plus's "sticky cookie"): hash on the cookie instead
+  upstream be_sticky {
+    hash \$cookie_srv consistent;
+    server 127.0.0.1:$P_BACKEND;
+    keepalive 64;
+    keepalive_requests 1000000;
+    keepalive_timeout 300s;
+  }
+  server {
+    listen 127.0.0.1:$P_NGX_STICKY backlog=4096;
+    location / {
+      proxy_pass http://be_sticky;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_max_temp_file_size 0;
+    }
+  }
 }
 stream {
   upstream be_raw { server 127.0.0.1:$P_BACKEND; }
@@ -481,7 +521,7 @@ start_target() {
       ;;
   esac
   local port
-  for port in "$(http_port "$t")" "$(tcp_port "$t")" "$(iperf_port "$t")"; do
+  for port in "$(http_port "$t")" "$(tcp_port "$t")" "$(iperf_port "$t")" "$(sticky_port "$t")"; do
     wait_port "$port" "$t" 90 || die "$t did not start listening on $port; last log lines: $(tail -5 "$RUN/logs/$t.log" 2>/dev/null; [[ $t != nginx ]] || tail -5 "$RUN/nginx-proxy/error.log" 2>/dev/null)"
   done
 }
@@ -642,14 +682,44 @@ print(json.dumps({'conns': n, 'rss_before_mib': b / 1024, 'rss_after_mib': a / 1
   done
 }
 
+# sticky_cookie TARGET: the Cookie header a returning client sends to TARGET's sticky listener
+sticky_cookie() {
+  case $1 in
+    drover)
+      # a real session: the cookie Drover issued on a first request (signed; names backend n1)
+      local c
+      c=$(curl -s -o /dev/null -D - "http://127.0.0.1:$P_DROVER_STICKY/1k" | tr -d '\r' | sed -n 's/^[Ss]et-[Cc]ookie: \(DROVER=[^;]*\).*/\1/p' | head -1)
+      echo "$c" ;;
+    haproxy) echo "SRV=n1" ;;
+    nginx) echo "srv=n1" ;;
+    direct) echo "" ;;
+  esac
+}
+
 scenario_sticky() {
-  # TODO(sticky): Drover has no sticky sessions yet, so this row reads "not available yet".
-  # When it does: add a two-backend pool with stickiness (Drover: sticky config; HAProxy:
-  # "cookie SRV insert indirect nocache" + "cookie n1/n2" on the servers; nginx OSS has no
-  # cookie stickiness, use "hash \$cookie_srv consistent"), run wrk_once with
-  # -H "Cookie: SRV=n1" against it, record it as scenario "sticky" with metric "rps", and add
-  # an "overhead" metric (1 - sticky rps / l7-1k rps) to the sticky entry in lib/report.py.
-  log "sticky: not available yet (Drover has no sticky sessions); row emitted without a figure"
+  # l7-1k again, through each proxy's sticky listener, every request carrying the session cookie
+  # of a returning client: what keeping sessions costs on top of plain balancing. "direct" is the
+  # plain backend (no session to keep), for the Drover/direct ratio.
+  local r t
+  declare -A cookie=()
+  for t in "${TARGETS[@]}"; do cookie[$t]=$(sticky_cookie "$t"); done
+  if in_list drover "${TARGETS[@]}" && [[ ${cookie[drover]} != DROVER=* ]]; then die "Drover's sticky listener issued no session cookie"; fi
+  for ((r = 1; r <= ROUNDS; r++)); do
+    for t in $(order "$r"); do
+      local url="http://127.0.0.1:$(sticky_port "$t")/1k" out="$RUN/logs/sticky.$t.r$r"
+      local -a hdr=()
+      [[ -n ${cookie[$t]} ]] && hdr=(-H "Cookie: ${cookie[$t]}")
+      if ((r == 1)); then
+        # the start-up warm-up only loaded the plain listener: give the sticky one the same, so the
+        # code only it runs (session cache, cookie handling) is as optimized as the rest (tiered PGO)
+        local warm=$WARM
+        [[ $t == direct ]] || warm=$WARM_START
+        load "$out.warmup.log" "$warm" wrk -t1 -c"$CONNS" -d"${warm}s" "${hdr[@]}" "$url"
+      fi
+      load "$out.log" "$DUR" wrk -t1 -c"$CONNS" -d"${DUR}s" --latency -s "$LIB/wrk-json.lua" "${hdr[@]}" "$url"
+      record sticky "$t" "$r" "$(bl wrk "$out.log")"
+    done
+  done
 }
 
 # ---------------------------------------------------------------- meta
@@ -737,7 +807,7 @@ META+=("methods.l7-rate=h2load --h1 -t1 -c$CONNS --rps=R -D ${RATE_DUR}s --warm-
 META+=("methods.l4-throughput=iperf3 -c through each target's TCP listener to iperf3 -s, -t ${IPERF_DUR}s -O 1 (first second omitted), -P 1 and -P 8, received bits/s; $ROUNDS round(s).")
 META+=("methods.l4-connrate=ab -c $AB_CONC -t ${DUR}s, GET /1k over HTTP/1.0 without keep-alive through each target's TCP (L4) listener to the nginx backend: one new client connection and one new backend connection per request; $METHOD_RUNS.")
 META+=("methods.l4-memory=each proxy restarted, warmed up (ab -n 2000 through its L4 listener), then $MEM_CONNS idle TCP connections opened through its L4 listener to the nginx backend and held (lib/idle_conns.py); RSS = VmRSS of the proxy's processes (nginx: master + worker) from /proc, 2 s after all backend legs were established; per connection = (after - before) / connections.$( ((MEM_CONNS < MEM_CONNS_WANTED)) && echo " Not $MEM_CONNS_WANTED: the open-files hard limit here is $NOFILE and a proxy needs 2 descriptors per connection.")")
-META+=("methods.sticky=not measured: Drover has no sticky sessions yet.")
+META+=("methods.sticky=as l7-1k (wrk -t1 -c$CONNS -d${DUR}s --latency, GET /1k, keep-alive; $METHOD_RUNS; each proxy's sticky listener first gets the same ${WARM_START}s warm-up the plain one had), through a second listener of each proxy whose pool keeps sessions by cookie, every request carrying a returning client's cookie. Drover: sticky { mode = cookie } (the DROVER cookie it issued to a first request; on the fast path its HMAC is verified once per connection and cookie value, then the cached binding serves); HAProxy: cookie SRV insert indirect nocache, Cookie: SRV=n1; nginx OSS (no cookie insertion): hash \$cookie_srv consistent, Cookie: srv=n1; direct: the backend, no cookie. Ratio to plain balancing: each target's sticky req/s / its l7-1k req/s in this run.")
 
 for s in "${SCENARIOS[@]}"; do
   log "scenario $s"

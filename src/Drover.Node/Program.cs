@@ -46,6 +46,8 @@ internal static class NodeCommand
             Console.WriteLine($"drover: {listener.Mode.ToString().ToLowerInvariant()} listener {listener.Name} on {node.Runtime.Listeners[listener.Name]}");
         if (node.Commands.EndPoint is { } cmd)
             Console.WriteLine($"drover: command host on {cmd} (drover {cmd} cluster show)");
+        if (node.Admin.EndPoint is { } admin)
+            Console.WriteLine($"drover: admin endpoint on http://{admin} (/metrics, /healthz, /readyz, /stats)");
         if (node.Config.Drover.Cmd is { Enabled: true, FaultInjection: true })
             Console.WriteLine("drover: fault injection is on (drover.cmd.fault-injection): the fault palette can cut this node off; for drills only");
         await node.Host.WaitForShutdownAsync(CancellationToken.None);

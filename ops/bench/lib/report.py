@@ -46,7 +46,11 @@ SCENARIOS = {
         ("rss_after_mib", "RSS holding them", "MiB", "lower"),
         ("kib_per_conn", "RSS per connection", "KiB", "lower"),
     ]),
-    "sticky": ("Sticky sessions overhead", []),
+    "sticky": ("L7 keep-alive 1 KiB, sticky by cookie (wrk)", [
+        ("rps", "requests/s", "req/s", "higher"),
+        ("p50_ms", "p50 latency", "ms", "lower"),
+        ("p99_ms", "p99 latency", "ms", "lower"),
+    ]),
 }
 
 
@@ -91,8 +95,6 @@ def main():
     for scenario in meta["scenarios"]:
         title, metrics = SCENARIOS[scenario]
         entry = {"title": title, "method": meta.get("methods", {}).get(scenario, ""), "metrics": {}}
-        if scenario == "sticky":
-            entry["status"] = "not available yet: Drover has no sticky sessions (run.sh: scenario_sticky is the TODO)"
         for metric, label, unit, better in metrics:
             values, per_target = {}, {}
             for target, _ in TARGETS:
@@ -109,6 +111,16 @@ def main():
                     ratios[f"drover/{other}"] = d / o
             entry["metrics"][metric] = {"label": label, "unit": unit, "better": better,
                                         "median": values, "samples": per_target, "ratios": ratios}
+        if scenario == "sticky":
+            # what keeping sessions costs each proxy: its sticky req/s over its own plain l7-1k req/s
+            plain = {}
+            for target, _ in TARGETS:
+                xs = [s["metrics"]["rps"] for s in samples
+                      if s["scenario"] == "l7-1k" and s["target"] == target and s["metrics"].get("rps")]
+                if xs:
+                    plain[target] = statistics.median(xs)
+            sticky = entry["metrics"].get("rps", {}).get("median", {})
+            entry["vs_plain"] = {t: sticky[t] / plain[t] for t in sticky if t in plain}
         if scenario in ("l7-close", "l4-connrate"):
             # how many connections the backend accepted per request: 1.00 on "direct" shows the
             # client really opened one connection per request
@@ -174,15 +186,15 @@ def main():
     md.append("| scenario | metric | direct | Drover | HAProxy | nginx | Drover/direct | Drover/HAProxy |")
     md.append("|---|---|---:|---:|---:|---:|---:|---:|")
     for scenario, entry in results.items():
-        if scenario == "sticky":
-            md.append(f"| {entry['title']} | overhead vs. plain L7 | – | not available yet | – | – | – | – |")
-            continue
         for metric, m in entry["metrics"].items():
             cells = [fmt(m["median"].get(t), m["unit"]) for t, _ in TARGETS]
             r = m["ratios"]
             rd = f"{r['drover/direct']:.2f}" if "drover/direct" in r and m["better"] else "–"
             rh = f"{r['drover/haproxy']:.2f}" if "drover/haproxy" in r and m["better"] else "–"
             md.append(f"| {entry['title']} | {m['label']} ({m['unit']}) | " + " | ".join(cells) + f" | {rd} | {rh} |")
+        if entry.get("vs_plain"):
+            cells = [f"{entry['vs_plain'][t]:.2f}" if t in entry["vs_plain"] else "–" for t, _ in TARGETS]
+            md.append(f"| {entry['title']} | req/s as a share of the same target's l7-1k (x) | " + " | ".join(cells) + " | – | – |")
     md.append("")
     md.append("## How each figure was measured\n")
     for scenario, entry in results.items():

@@ -20,7 +20,7 @@ SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO_ROOT="$(cd "$SCRIPT_DIR/../../.." && pwd)"
 ARTIFACTS="$SCRIPT_DIR/BenchmarkDotNet.Artifacts"
 RESULTS_MD="$SCRIPT_DIR/results.md"
-CLASSES=(BalancerPickBenchmarks RouteMatchBenchmarks ClientHelloParseBenchmarks)   # results.md order; others follow
+CLASSES=(BalancerPickBenchmarks RouteMatchBenchmarks ClientHelloParseBenchmarks BackendCountersBenchmarks)   # results.md order; others follow
 
 NOTE="${BENCH_NOTE:-}"; DO_BUILD=1; BDN_ARGS=(); HAS_FILTER=0; HAS_JOB=0
 while (($#)); do

@@ -9,10 +9,10 @@ public readonly struct PickContext(ulong hash, ulong excluded = 0)
     public ulong Hash { get; } = hash;
     public ulong Excluded { get; } = excluded;
 
-    public bool IsExcluded(int candidate) => candidate < 64 && (Excluded & (1UL << candidate)) != 0;
+    public bool IsExcluded(int candidate) => (uint)candidate < 64 && (Excluded & (1UL << candidate)) != 0;
 
     public PickContext Exclude(int candidate) =>
-        candidate < 64 ? new PickContext(Hash, Excluded | (1UL << candidate)) : this;
+        (uint)candidate < 64 ? new PickContext(Hash, Excluded | (1UL << candidate)) : this; // -1 (not a candidate) excludes nothing
 
     public static PickContext None => default;
 }

@@ -9,8 +9,14 @@ public sealed record DroverConfig(
     /// <summary>The command host that the <c>drover</c> CLI talks to (<c>drover.cmd</c>).</summary>
     public CmdConfig Cmd { get; init; } = CmdConfig.Default;
 
+    /// <summary>The admin HTTP endpoint: metrics, health, readiness, stats page (<c>drover.admin</c>).</summary>
+    public AdminConfig Admin { get; init; } = AdminConfig.Default;
+
     /// <summary>One line per request and connection (<c>drover.access-log</c>).</summary>
     public AccessLogConfig AccessLog { get; init; } = AccessLogConfig.Default;
+
+    /// <summary><c>drover.cluster</c>: what every node of the cluster shares (the cookie secret).</summary>
+    public ClusterConfig Cluster { get; init; } = ClusterConfig.Default;
 
     public PoolConfig? FindPool(string name)
     {

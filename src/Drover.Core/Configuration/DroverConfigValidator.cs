@@ -1,6 +1,7 @@
 using Drover.Core.Balancing;
 using Drover.Core.Net;
 using Drover.Core.Routing;
+using Drover.Core.Sessions;
 
 namespace Drover.Core.Configuration;
 
@@ -20,6 +21,7 @@ public static class DroverConfigValidator
         foreach (var pool in config.Pools) ValidatePool(pool, errors);
         foreach (var listener in config.Listeners) ValidateListener(listener, pools, errors);
         ValidateBinds(config, errors);
+        ValidateSticky(config, errors);
         return errors;
     }
 
@@ -49,6 +51,7 @@ public static class DroverConfigValidator
             errors.Add(new ConfigError($"{pool.Path}.hash-key", $"hash-key is only used with balance = consistent-hash (balance is {pool.Balance.ToConfigName()})"));
 
         ValidateResilience(pool, errors);
+        errors.AddRange(pool.Sticky.Validate($"{pool.Path}.sticky"));
     }
 
     private static void ValidateResilience(PoolConfig pool, List<ConfigError> errors)
@@ -121,11 +124,39 @@ public static class DroverConfigValidator
         }
     }
 
+    /// <summary>
+    /// Cookie sessions need the cluster secret (cookies are signed with it, and every node must verify
+    /// what any node issued); a pool behind a tcp listener can only key on the client address.
+    /// </summary>
+    private static void ValidateSticky(DroverConfig config, List<ConfigError> errors)
+    {
+        var cookiePools = config.Pools.Where(p => p.Sticky.Mode == StickyMode.Cookie).Select(p => p.Name).ToList();
+        if (config.Cluster.HasSecret && config.Cluster.Secret!.Length < ClusterConfig.MinSecretLength)
+            errors.Add(new ConfigError(ClusterConfig.SecretPath, $"must be at least {ClusterConfig.MinSecretLength} characters (it signs session cookies)"));
+        else if (!config.Cluster.HasSecret && cookiePools.Count > 0)
+            errors.Add(new ConfigError(ClusterConfig.SecretPath,
+                $"is required: pool{(cookiePools.Count > 1 ? "s" : "")} {string.Join(", ", cookiePools.Select(p => $"'{p}'"))} use{(cookiePools.Count > 1 ? "" : "s")} sticky.mode = cookie, whose cookies are signed with it " +
+                $"(the same value on every node, at least {ClusterConfig.MinSecretLength} characters; or set DROVER__CLUSTER__SECRET)"));
+
+        foreach (var listener in config.Listeners.Where(l => l.Mode == ListenerMode.Tcp))
+        {
+            var used = listener.SniRoutes.Select(r => (r.Pool, Path: $"{listener.Path}.sni-routes")).ToList();
+            if (listener.Pool is not null) used.Add((listener.Pool, $"{listener.Path}.pool"));
+            foreach (var (name, usedAt) in used.DistinctBy(u => u.Pool))
+            {
+                if (config.FindPool(name) is not { } pool || pool.Sticky.Mode is StickyMode.Off or StickyMode.ClientIp) continue;
+                errors.Add(new ConfigError($"{pool.Path}.sticky.mode",
+                    $"'{pool.Sticky.ModeText}' needs HTTP, but tcp listener '{listener.Name}' uses this pool ({usedAt}); a pool behind a tcp listener may use off or client-ip"));
+            }
+        }
+    }
+
     private static void ValidateBinds(DroverConfig config, List<ConfigError> errors)
     {
         var binds = new List<(string Path, HostPort Bind)>();
         foreach (var listener in config.Listeners) binds.Add(($"{listener.Path}.bind", listener.Bind));
         foreach (var (id, bind) in config.Demo.Instances()) binds.Add(($"drover.demo (backend {id})", bind));
+        if (config.Admin.Enabled) binds.Add(("drover.admin.bind", config.Admin.Bind));
 
         for (var i = 0; i < binds.Count; i++)
         for (var j = 0; j < i; j++)

@@ -1,5 +1,6 @@
 using Drover.Core.Balancing;
 using Drover.Core.Health;
+using Drover.Core.Sessions;
 
 namespace Drover.Core.Configuration;
 
@@ -33,4 +34,7 @@ public sealed record PoolConfig(
 
     /// <summary><c>all-unhealthy = fail | use-all</c>.</summary>
     public AllUnhealthyMode AllUnhealthy { get; init; } = AllUnhealthyMode.Fail;
+
+    /// <summary><c>sticky { mode, cookie-name, ttl }</c>: sticky sessions; off by default.</summary>
+    public StickyConfig Sticky { get; init; } = StickyConfig.Off;
 }

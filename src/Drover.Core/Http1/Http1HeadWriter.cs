@@ -69,16 +69,22 @@ public static class Http1HeadWriter
     /// Writes the status line verbatim, every header not in DropMask, "Connection: close\r\n" when
     /// <paramref name="addConnectionClose"/>, then "\r\n".
     /// </summary>
-    public static void WriteResponse(IBufferWriter<byte> output, ReadOnlySpan<byte> head, Http1ResponseHead parsed, bool addConnectionClose)
+    public static void WriteResponse(IBufferWriter<byte> output, ReadOnlySpan<byte> head, Http1ResponseHead parsed, bool addConnectionClose) =>
+        WriteResponse(output, head, parsed, addConnectionClose, default);
+
+    /// <summary>As above, with <paramref name="extraField"/> (one whole "Name: value\r\n" line, or empty) after the kept fields.</summary>
+    public static void WriteResponse(IBufferWriter<byte> output, ReadOnlySpan<byte> head, Http1ResponseHead parsed, bool addConnectionClose,
+        ReadOnlySpan<byte> extraField)
     {
         int statusLineLength = parsed.StatusLineLength;
         int size = statusLineLength + KeptFieldsLength(parsed.Headers, parsed.HeaderCount, parsed.DropMask)
-            + (addConnectionClose ? ConnectionClose.Length : 0) + CrLf.Length;
+            + extraField.Length + (addConnectionClose ? ConnectionClose.Length : 0) + CrLf.Length;
 
         Span<byte> span = output.GetSpan(size);
         int pos = 0;
         Append(span, ref pos, head.Slice(0, statusLineLength));
         WriteKeptFields(span, ref pos, head, parsed.Headers, parsed.HeaderCount, parsed.DropMask);
+        Append(span, ref pos, extraField);
         if (addConnectionClose)
             Append(span, ref pos, ConnectionClose);
         Append(span, ref pos, CrLf);

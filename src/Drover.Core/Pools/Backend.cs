@@ -18,6 +18,10 @@ public sealed class Backend
     private long _latencyEwmaTicks;
     private int _failureStreak;
     private long _retries;
+    private readonly long[] _statuses = new long[StatusClass.Count];
+    private long _connections;
+    private long _bytesIn;
+    private long _bytesOut;
 
     /// <param name="ordinal">The backend's position in its pool's config; hosts index per-backend state (connection pools) by it.</param>
     public Backend(string pool, BackendConfig config, int ordinal = 0)
@@ -54,6 +58,21 @@ public sealed class Backend
 
     /// <summary>Requests sent to this backend as a retry of an attempt that failed elsewhere.</summary>
     public long Retries => Volatile.Read(ref _retries);
+
+    /// <summary>Responses this backend sent (HTTP), by <see cref="StatusClass"/> slot; retried 5xx included.</summary>
+    public long StatusCount(int statusClass) => Volatile.Read(ref _statuses[statusClass]);
+
+    /// <summary>TCP connections proxied to this backend (connected; failed connects are <see cref="Failures"/>).</summary>
+    public long Connections => Volatile.Read(ref _connections);
+
+    /// <summary>TCP bytes from clients to this backend.</summary>
+    public long BytesIn => Volatile.Read(ref _bytesIn);
+
+    /// <summary>TCP bytes from this backend to clients.</summary>
+    public long BytesOut => Volatile.Read(ref _bytesOut);
+
+    /// <summary>The samples of <see cref="RecordLatency"/> in fixed buckets, for the latency histogram.</summary>
+    public LatencyHistogram Latency { get; } = new();
 
     /// <summary>Told when <see cref="Active"/> drops, so requests queued for a free slot can go on; set once by the host.</summary>
     public BackendWaitQueue? WaitQueue { get; set; }
@@ -111,13 +130,23 @@ public sealed class Backend
 
     public void OnRetry() => Interlocked.Increment(ref _retries);
 
+    /// <summary>Counts a response from this backend by its status class.</summary>
+    public void CountStatus(int status) => Interlocked.Increment(ref _statuses[StatusClass.Index(status)]);
+
+    public void CountConnection() => Interlocked.Increment(ref _connections);
+
+    public void AddBytesIn(long bytes) => Interlocked.Add(ref _bytesIn, bytes);
+
+    public void AddBytesOut(long bytes) => Interlocked.Add(ref _bytesOut, bytes);
+
     /// <summary>
-    /// Folds one latency sample into the EWMA (weight 1/8). A lost update under a race only drops
-    /// one sample, which an average tolerates; a CAS loop here would cost more than it saves.
+    /// Folds one latency sample into the EWMA (weight 1/8) and the histogram. A lost EWMA update under
+    /// a race only drops one sample, which an average tolerates; a CAS loop would cost more than it saves.
     /// </summary>
     public void RecordLatency(long elapsedTicks)
     {
         if (elapsedTicks <= 0) elapsedTicks = 1;
+        Latency.Record(elapsedTicks);
         var old = Volatile.Read(ref _latencyEwmaTicks);
         Volatile.Write(ref _latencyEwmaTicks, old == 0 ? elapsedTicks : old + ((elapsedTicks - old) >> 3));
     }

@@ -10,11 +10,12 @@ namespace Drover.Node.Configuration;
 /// </summary>
 public static class DroverConfigReader
 {
-    private static readonly string[] RootKeys = ["listeners", "pools", "demo", "cmd", "access-log"];
+    private static readonly string[] RootKeys = ["listeners", "pools", "demo", "cmd", "access-log", "admin", "cluster"];
     private static readonly string[] ListenerKeys = ["mode", "bind", "routes", "pool", "sni-routes", "inspect-delay", "fast-path"];
     private static readonly string[] RouteKeys = ["host", "path-prefix", "pool", "header", "methods"];
     private static readonly string[] HeaderKeys = ["name", "value"];
     private static readonly string[] DemoKeys = ["backends", "first-port", "host"];
+    private static readonly string[] ClusterKeys = ["secret"];
 
     public static DroverConfig Read(Config config)
     {
@@ -41,7 +42,13 @@ public static class DroverConfigReader
         }
 
         var demo = ReadDemo(root.Child("demo"));
-        var result = new DroverConfig(listeners, pools, demo) { Cmd = CmdConfigReader.Read(root.Child("cmd")), AccessLog = AccessLogConfigReader.Read(root.Child("access-log")) };
+        var result = new DroverConfig(listeners, pools, demo)
+        {
+            Cmd = CmdConfigReader.Read(root.Child("cmd")),
+            AccessLog = AccessLogConfigReader.Read(root.Child("access-log")),
+            Admin = AdminConfigReader.Read(root.Child("admin")),
+            Cluster = ReadCluster(root.Child("cluster")),
+        };
         if (result.Cmd.FaultInjection && !AppliesThrottler(config))
             errors.Add(new ConfigError("drover.cmd.fault-injection",
                 $"needs Akka's throttler transport: set {ThrottlerKey} = [trttl] on every node of the cluster (member addresses then start akka.trttl.tcp://)"));
@@ -125,6 +132,14 @@ public static class DroverConfigReader
         if (count > 0 && firstPort + count - 1 > 65535)
             node.Error("first-port", $"{firstPort} + {count} backends runs past port 65535");
         return new DemoConfig(count, firstPort, host);
+    }
+
+    private static ClusterConfig ReadCluster(HoconNode node)
+    {
+        if (!node.Exists) return ClusterConfig.Default;
+        node.RejectUnknownKeys(ClusterKeys);
+        var secret = node.String("secret");
+        return new ClusterConfig(string.IsNullOrEmpty(secret) ? null : secret);
     }
 
     public const string ThrottlerKey = "akka.remote.dot-netty.tcp.applied-adapters";

@@ -2,6 +2,7 @@ using Drover.Core.Balancing;
 using Drover.Core.Configuration;
 using Drover.Core.Health;
 using Drover.Core.Pools;
+using Drover.Core.Sessions;
 
 namespace Drover.Node.Configuration;
 
@@ -13,7 +14,7 @@ namespace Drover.Node.Configuration;
 internal static class PoolConfigReader
 {
     private static readonly string[] PoolKeys =
-        ["balance", "hash-key", "backends", "timeouts", "health", "retries", "max-connections", "queue", "slow-start", "all-unhealthy"];
+        ["balance", "hash-key", "backends", "timeouts", "health", "retries", "max-connections", "queue", "slow-start", "all-unhealthy", "sticky"];
     private static readonly string[] BackendKeys = ["id", "address", "weight", "state"];
     private static readonly string[] TimeoutKeys = ["connect", "request-headers", "response", "idle"];
     private static readonly string[] HealthKeys = ["active", "passive", "quorum"];
@@ -24,6 +25,7 @@ internal static class PoolConfigReader
         ["consecutive-failures", "failure-rate", "window", "min-requests", "eject-time", "max-eject-time", "max-ejected"];
     private static readonly string[] RetryKeys = ["attempts", "budget", "on"];
     private static readonly string[] QueueKeys = ["size", "timeout"];
+    private static readonly string[] StickyKeys = ["mode", "cookie-name", "ttl"];
 
     private static readonly PoolConfig Defaults =
         new("", BalanceMode.RoundRobin, HashKey.ClientIp, [], TimeoutsConfig.Default);
@@ -57,6 +59,7 @@ internal static class PoolConfigReader
             Queue = ReadQueue(node.Child("queue")),
             SlowStart = node.Duration("slow-start", Defaults.SlowStart),
             AllUnhealthy = allUnhealthy,
+            Sticky = ReadSticky(node),
         };
     }
 
@@ -189,6 +192,25 @@ internal static class PoolConfigReader
         if (!q.Exists) return d;
         q.RejectUnknownKeys(QueueKeys);
         return new QueueConfig(q.Int("size", d.Size), q.Duration("timeout", d.Timeout));
+    }
+
+    /// <summary><c>sticky = off</c> or <c>sticky { mode = ..., cookie-name = ..., ttl = ... }</c>; in a block, mode is required.</summary>
+    private static StickyConfig ReadSticky(HoconNode pool)
+    {
+        if (!IsBlock(pool, "sticky", "{ mode = cookie | header:NAME | client-ip | learn-cookie:NAME, ... }")) return StickyConfig.Off;
+        var s = pool.Child("sticky");
+        s.RejectUnknownKeys(StickyKeys);
+        var mode = StickyMode.Off;
+        string? name = null;
+        if (s.RequiredString("mode") is { } modeText && !StickyConfig.TryParseMode(modeText, out mode, out name, out var error))
+            s.Error("mode", error);
+        if (mode != StickyMode.Cookie && s.Child("cookie-name").IsPresent)
+            s.Error("cookie-name", "applies to mode = cookie only (learn-cookie:NAME names its cookie in the mode)");
+        return new StickyConfig(mode, name)
+        {
+            CookieName = s.String("cookie-name", StickyConfig.DefaultCookieName)!.Trim(),
+            Ttl = s.Duration("ttl", StickyConfig.DefaultTtl),
+        };
     }
 
     /// <summary>

@@ -21,6 +21,7 @@ namespace Drover.Node.Demo;
 /// <c>GET /healthz</c>; <c>POST /echo</c> (streams the body back); <c>POST /sink</c> (reads the body,
 /// answers its length and SHA-256); <c>GET /bytes/N</c> (N bytes); <c>GET /delay/MS</c>;
 /// <c>GET /headers</c> (the request headers as received); <c>/ws</c> (WebSocket echo);
+/// <c>GET /set-cookie/NAME/VALUE</c> (the greeting, with <c>Set-Cookie: NAME=VALUE</c>);
 /// anything else: a one-line greeting.
 /// </summary>
 public sealed class DemoBackend : IAsyncDisposable
@@ -124,6 +125,8 @@ public sealed class DemoBackend : IAsyncDisposable
             return;
         }
 
+        if (path.StartsWith("/set-cookie/", StringComparison.Ordinal) && path[12..].Split('/') is [{ Length: > 0 } cookieName, { Length: > 0 } cookieValue])
+            response.Headers.SetCookie = $"{cookieName}={cookieValue}; Path=/"; // a backend starting its own session (learn-cookie)
         await response.WriteAsync($"{id}: {request.Method} {path}{request.QueryString} ({request.Protocol})\n");
     }
 

@@ -1,11 +1,13 @@
 using Akka.Actor;
 using Akka.Hosting;
 using Drover.Core.Configuration;
+using Drover.Node.Admin;
 using Drover.Node.Commands;
 using Drover.Node.Commands.Palettes;
 using Drover.Node.Demo;
 using Drover.Node.LoadBalancing;
 using Drover.Node.Logging;
+using Drover.Node.Sessions;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -24,6 +26,7 @@ public sealed class DroverNode : IAsyncDisposable
         Config = config;
         Runtime = host.Services.GetRequiredService<DroverRuntime>();
         Commands = host.Services.GetRequiredService<CommandHostRuntime>();
+        Admin = host.Services.GetRequiredService<AdminRuntime>();
         System = host.Services.GetRequiredService<ActorSystem>();
     }
 
@@ -33,6 +36,9 @@ public sealed class DroverNode : IAsyncDisposable
 
     /// <summary>The command host's bound address (when <c>drover.cmd.enabled</c>).</summary>
     public CommandHostRuntime Commands { get; }
+
+    /// <summary>The admin endpoint's bound address (when <c>drover.admin.enabled</c>) and shutdown flag.</summary>
+    public AdminRuntime Admin { get; }
     public ActorSystem System { get; }
 
     /// <summary>Exit code of a node that the cluster downed (split brain resolver, or an operator's <c>cluster down</c>).</summary>
@@ -60,12 +66,18 @@ public sealed class DroverNode : IAsyncDisposable
             var node = new DroverNode(host, config);
             await node.Runtime.Ready.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
             if (config.Drover.Cmd.Enabled) await node.Commands.Bound.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
+            if (config.Drover.Admin.Enabled) await node.Admin.Bound.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
             return node;
         }
         catch (CommandHostBindException ex)
         {
             await StopQuietly(host);
             throw new ConfigException("drover.cmd.bind", ex.Reason);
+        }
+        catch (AdminBindException ex)
+        {
+            await StopQuietly(host);
+            throw new ConfigException("drover.admin.bind", ex.Reason);
         }
         catch (ListenerBindException ex)
         {
@@ -103,10 +115,12 @@ public sealed class DroverNode : IAsyncDisposable
         builder.Logging.AddLogBuffer(logBuffer);
 
         var runtime = new DroverRuntime { AccessLog = OpenAccessLog(config) };
+        runtime.Sessions = new SessionService(config.Drover, runtime, config.Sessions);
         builder.Services.AddSingleton(runtime.AccessLog);
         builder.Services.AddHostedService<AccessLog.AccessLogService>();
         builder.Services.AddSingleton(config.Drover);
         builder.Services.AddCommandHost(logBuffer);
+        builder.Services.AddAdminEndpoint();
         // Drills only: a palette that can cut this node's links to other members.
         if (config.Drover.Cmd.FaultInjection) builder.Services.AddCommandPalette<FaultPalette>();
         builder.Services.AddSingleton(runtime);
@@ -123,8 +137,10 @@ public sealed class DroverNode : IAsyncDisposable
                 })
                 .AddSetup(new LogBufferSetup(logBuffer))
                 .WithDroverCluster()
+                .WithDroverSessions(runtime.Sessions)
                 .WithLoadBalancer(config, runtime, loggerFactory)
-                .WithCommandHost(config.Drover.Cmd);
+                .WithCommandHost(config.Drover.Cmd)
+                .WithAdminEndpoint(config.Drover.Admin);
         });
         return builder.Build();
     }

@@ -8,4 +8,7 @@ public sealed record NodeConfiguration(Config Hocon, DroverConfig Drover, string
 {
     /// <summary>How long shutdown waits for requests and connections in flight.</summary>
     public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Sticky-session tuning (deadlines, cache size); the same on every node.</summary>
+    public Sessions.SessionOptions Sessions { get; init; } = global::Drover.Node.Sessions.SessionOptions.Default;
 }

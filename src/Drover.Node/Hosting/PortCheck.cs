@@ -18,6 +18,7 @@ public static class PortCheck
         foreach (var (id, bind) in config.Drover.Demo.Instances())
             Check($"drover.demo (backend {id})", bind.ToEndPoint(), errors);
         if (config.Drover.Cmd.Enabled) Check("drover.cmd.bind", config.Drover.Cmd.Bind.ToEndPoint(), errors);
+        if (config.Drover.Admin.Enabled) Check("drover.admin.bind", config.Drover.Admin.Bind.ToEndPoint(), errors);
 
         var remoting = config.Hocon.GetConfig("akka.remote.dot-netty.tcp");
         if (remoting is not null && config.Hocon.GetString("akka.actor.provider", "") is "cluster" or "remote")

@@ -15,9 +15,13 @@ public sealed class DroverRuntime
 
     public ConcurrentDictionary<string, PoolHandle> Pools { get; } = new();
     public ConcurrentDictionary<string, EndPoint> Listeners { get; } = new();
+    public ConcurrentDictionary<string, Listeners.ListenerCounters> ListenerCounters { get; } = new();
 
     /// <summary>The HTTP listeners' fast paths (those that have one), for counters.</summary>
     public ConcurrentDictionary<string, Listeners.Http.FastPath.Http1FastPath> FastPaths { get; } = new();
+
+    /// <summary>The node's sticky-session machinery (set by the host before the actor system starts).</summary>
+    public Sessions.SessionService? Sessions { get; internal set; }
 
     public Task Ready => _ready.Task;
 

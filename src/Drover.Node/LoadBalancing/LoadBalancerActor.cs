@@ -55,7 +55,9 @@ public sealed class LoadBalancerActor : ReceiveActor
         {
             var backends = pool.Backends.Select((b, i) => new Backend(pool.Name, b, i)).ToArray();
             var handle = new PoolHandle(pool, PoolSnapshot.Build(pool, 0, backends, b => b.ConfiguredWeight));
-            Context.ActorOf(PoolActor.Props(pool, handle, backends, healthRegion: _healthRegion), $"pool-{pool.Name}");
+            handle.Sessions = _runtime.Sessions?.Attach(handle);
+            // Set here, not only in the actor's PreStart: the node may report ready (listeners bound) before that runs.
+            handle.Actor = Context.ActorOf(PoolActor.Props(pool, handle, backends, healthRegion: _healthRegion), $"pool-{pool.Name}");
             _runtime.Pools[pool.Name] = handle;
         }
 
@@ -72,19 +74,20 @@ public sealed class LoadBalancerActor : ReceiveActor
     {
         PoolHandle Resolve(string pool) => _runtime.Pools[pool];
         var logger = _loggerFactory.CreateLogger($"Drover.Listener.{listener.Name}");
+        var counters = _runtime.ListenerCounters.GetOrAdd(listener.Name, _ => new ListenerCounters());
         if (listener.Mode == ListenerMode.Http)
         {
             var routes = RouteTable<PoolHandle>.Compile(listener.Routes, Resolve);
             var routed = listener.Routes.Select(r => r.Pool).ToHashSet(StringComparer.Ordinal);
             var timeouts = ListenerTimeouts.For(_config.Pools.Where(p => routed.Contains(p.Name)));
-            var fastPath = listener.FastPath ? new Http1FastPath(routes, timeouts, listener.Name, _runtime.AccessLog) : null;
+            var fastPath = listener.FastPath ? new Http1FastPath(routes, timeouts, listener.Name, _runtime.AccessLog, counters) : null;
             if (fastPath is not null) _runtime.FastPaths[listener.Name] = fastPath;
-            return new HttpListenerServer(listener, forwarder => new HttpProxyHandler(routes, forwarder, listener.Name, _runtime.AccessLog), _loggerFactory, timeouts, fastPath);
+            return new HttpListenerServer(listener, forwarder => new HttpProxyHandler(routes, forwarder, listener.Name, _runtime.AccessLog), _loggerFactory, timeouts, fastPath, counters);
         }
 
         var fallback = listener.Pool is null ? null : Resolve(listener.Pool);
         var sni = listener.SniRoutes.Count == 0 ? null : new SniRouteTable<PoolHandle>(listener.SniRoutes, Resolve, fallback);
-        return new TcpProxyServer(listener, fallback, sni, logger, _runtime.AccessLog);
+        return new TcpProxyServer(listener, fallback, sni, logger, _runtime.AccessLog, counters);
     }
 
     private void OnUnbindAll(LoadBalancerProtocol.UnbindAll unbind)

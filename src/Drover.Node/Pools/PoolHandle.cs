@@ -77,6 +77,9 @@ public sealed class PoolHandle : IDisposable
     /// <summary>The failure streak at which the data path stops picking a backend pending the actor's verdict; <see cref="int.MaxValue"/> when passive ejection is off.</summary>
     public int EjectStreak { get; }
 
+    /// <summary>Sticky sessions of this pool; null when <c>sticky</c> is off.</summary>
+    public Sessions.PoolSessions? Sessions { get; internal set; }
+
     /// <summary>The pool actor; <see cref="ActorRefs.Nobody"/> until it starts.</summary>
     public IActorRef Actor { get; internal set; } = ActorRefs.Nobody;
 

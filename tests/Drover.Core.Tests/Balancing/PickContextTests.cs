@@ -28,4 +28,15 @@ public class PickContextTests
         Assert.Equal(0UL, context.Excluded);
         Assert.False(context.IsExcluded(64));
     }
+
+    [Fact]
+    public void A_negative_index_excludes_nothing()
+    {
+        // -1 is "not a candidate" (e.g. a draining backend a sticky session is bound to).
+        var context = PickContext.None.Exclude(-1);
+
+        Assert.Equal(0UL, context.Excluded);
+        Assert.False(context.IsExcluded(63));
+        Assert.False(context.IsExcluded(-1));
+    }
 }

@@ -139,4 +139,24 @@ public class Http1HeadWriterTests
 
         Assert.Equal("HTTP/1.0 200\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", Text(output.WrittenSpan));
     }
+
+    [Fact]
+    public void WriteResponse_AddsAnExtraFieldAfterTheKeptOnes()
+    {
+        byte[] data = Bytes(Response + "0\r\n\r\n");
+        var head = new Http1ResponseHead();
+        Assert.Equal(Http1ParseStatus.Complete, Http1ResponseParser.Parse(data, head, requestWasHead: false));
+        var output = new ArrayBufferWriter<byte>();
+
+        Http1HeadWriter.WriteResponse(output, data, head, addConnectionClose: true, "Set-Cookie: DROVER=abc; Path=/\r\n"u8);
+
+        Assert.Equal(
+            "HTTP/1.1 404 Not Found\r\n" +
+            "Content-Type: text/plain\r\n" +
+            "Content-Disposition: caf\u00e9\r\n" +
+            "Transfer-Encoding: chunked\r\n" +
+            "Set-Cookie: DROVER=abc; Path=/\r\n" +
+            "Connection: close\r\n" +
+            "\r\n", Text(output.WrittenSpan));
+    }
 }

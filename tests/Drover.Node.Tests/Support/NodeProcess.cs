@@ -28,8 +28,9 @@ public sealed class NodeProcess : IAsyncDisposable
     public static NodeProcess Start(IDictionary<string, string> environment, params string[] args)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        // The command host on a free port, unless the test says otherwise: parallel nodes never collide on 9110.
+        // The command host and the admin endpoint on free ports, unless the test says otherwise: parallel nodes never collide on 9110 or 9901.
         info.Environment["DROVER__CMD__BIND"] = "127.0.0.1:0";
+        info.Environment["DROVER__ADMIN__BIND"] = "127.0.0.1:0";
         foreach (var (key, value) in environment) info.Environment[key] = value;
         info.ArgumentList.Add(NodeDll);
         foreach (var arg in args) info.ArgumentList.Add(arg);

@@ -4,11 +4,14 @@ using Microsoft.Extensions.Logging;
 
 namespace Drover.Node.Tests.Support;
 
-/// <summary>Starts an in-process Drover node on loopback with free ports: remoting and the command host on port 0, no demo backends.</summary>
+/// <summary>Starts an in-process Drover node on loopback with free ports: remoting, the command host and the admin endpoint on port 0, no demo backends.</summary>
 public static class TestNode
 {
     /// <summary>Comes before the test's own drover section, so a test that sets drover.cmd wins.</summary>
     public const string CmdForTests = "drover.cmd.bind = \"127.0.0.1:0\"";
+
+    /// <summary>The admin endpoint on a free port too (parallel nodes never collide on 9901); a test's own drover.admin wins.</summary>
+    public const string AdminForTests = "drover.admin.bind = \"127.0.0.1:0\"";
 
     public const string AkkaForTests = """
         akka {
@@ -25,7 +28,7 @@ public static class TestNode
 
     public static NodeConfiguration Config(string drover, IDictionary<string, string>? environment = null)
     {
-        var hocon = Drover.Node.Configuration.HoconText.Parse(CmdForTests + "\n" + drover + "\n" + AkkaForTests, "test");
+        var hocon = Drover.Node.Configuration.HoconText.Parse(CmdForTests + "\n" + AdminForTests + "\n" + drover + "\n" + AkkaForTests, "test");
         var env = environment is null ? null : new System.Collections.Hashtable(environment.ToDictionary(kv => (object)kv.Key, kv => (object?)kv.Value));
         return ConfigLoader.FromHocon(hocon, "test", env) with { DrainTimeout = TimeSpan.FromSeconds(2) };
     }

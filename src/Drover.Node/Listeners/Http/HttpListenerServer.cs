@@ -1,6 +1,7 @@
 using System.Net;
 using Drover.Core.Configuration;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -19,12 +20,15 @@ namespace Drover.Node.Listeners.Http;
 /// unbind independently of each other.
 /// </summary>
 public sealed class HttpListenerServer(ListenerConfig config, Func<IHttpForwarder, HttpProxyHandler> handlerFactory, ILoggerFactory loggerFactory,
-    ListenerTimeouts timeouts, Http1FastPath? fastPath = null) : IListenerServer
+    ListenerTimeouts timeouts, Http1FastPath? fastPath = null, ListenerCounters? counters = null) : IListenerServer
 {
     private WebApplication? _app;
     private int _inFlight;
 
     public int InFlight => Volatile.Read(ref _inFlight);
+
+    /// <summary>Connections and responses of this listener (the fast path counts into the same object).</summary>
+    public ListenerCounters Counters { get; } = counters ?? fastPath?.Counters ?? new ListenerCounters();
 
     public async Task<EndPoint> StartAsync(CancellationToken cancellationToken)
     {
@@ -45,6 +49,7 @@ public sealed class HttpListenerServer(ListenerConfig config, Func<IHttpForwarde
             kestrel.Listen((IPEndPoint)ResolveBind(config), listen =>
             {
                 listen.Protocols = HttpProtocols.Http1AndHttp2;
+                listen.Use(next => connection => CountConnectionAsync(connection, next));
                 // Order matters: the fast path sees the first bytes; what it hands over (h2c's
                 // preface among them) reaches the h2c detector and then Kestrel's HTTP stack.
                 if (fastPath is not null) listen.UseHttp1FastPath(fastPath);
@@ -60,6 +65,7 @@ public sealed class HttpListenerServer(ListenerConfig config, Func<IHttpForwarde
             try
             {
                 await handler.HandleAsync(context);
+                Counters.CountStatus(context.Response.StatusCode);
             }
             finally
             {
@@ -72,6 +78,19 @@ public sealed class HttpListenerServer(ListenerConfig config, Func<IHttpForwarde
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var uri = new Uri(address);
         return new IPEndPoint(IPAddress.Parse(uri.Host.Trim('[', ']')), uri.Port);
+    }
+
+    private async Task CountConnectionAsync(ConnectionContext connection, ConnectionDelegate next)
+    {
+        Counters.OnConnectionOpened();
+        try
+        {
+            await next(connection);
+        }
+        finally
+        {
+            Counters.OnConnectionClosed();
+        }
     }
 
     private static readonly bool InlineCompletions =

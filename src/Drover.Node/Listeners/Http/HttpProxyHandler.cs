@@ -4,6 +4,7 @@ using Drover.Core.Health;
 using Drover.Core.Routing;
 using Drover.Node.AccessLog;
 using Drover.Node.Pools;
+using Drover.Node.Sessions;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Yarp.ReverseProxy.Forwarder;
@@ -83,6 +84,7 @@ public sealed class HttpProxyHandler(RouteTable<PoolHandle> routes, IHttpForward
         if (record is not null) record.Pool = pool.Name;
         var snapshot = pool.Snapshot;
         var pick = new PickContext(snapshot.NeedsHash ? RequestHashing.Hash(snapshot.Config.HashKey, context) : 0);
+        var sticky = pool.Sessions is { } sessions ? await StickyRequest.ForHttpAsync(sessions, context, snapshot) : null;
         var safeToResend = IsSafeToResend(context);
         var maxTries = pool.Retries.MaxTries;
         var statusRetries = safeToResend && (pool.Retries.On & (RetryOn.Status502 | RetryOn.Status503 | RetryOn.Status504)) != 0 && maxTries > 1;
@@ -92,7 +94,9 @@ public sealed class HttpProxyHandler(RouteTable<PoolHandle> routes, IHttpForward
         for (var attempt = 0; attempt < maxTries; attempt++)
         {
             var waited = Stopwatch.GetTimestamp();
-            var acquired = await pool.AcquireAsync(snapshot, pick, context.RequestAborted);
+            var acquired = sticky is null
+                ? await pool.AcquireAsync(snapshot, pick, context.RequestAborted)
+                : await sticky.AcquireAsync(snapshot, pick, context.RequestAborted);
             if (record is not null && attempt == 0) record.QueueMs = Stopwatch.GetElapsedTime(waited).TotalMilliseconds;
             if (acquired.Backend is not { } backend)
             {
@@ -123,6 +127,7 @@ public sealed class HttpProxyHandler(RouteTable<PoolHandle> routes, IHttpForward
                 context.Features.Set(statusRetry);
             }
 
+            sticky?.OnAttempt(backend);
             var started = Stopwatch.GetTimestamp();
             ForwarderError error;
             try
@@ -139,12 +144,14 @@ public sealed class HttpProxyHandler(RouteTable<PoolHandle> routes, IHttpForward
                 if (statusRetry is { DiscardedStatus: > 0 } discarded)
                 {
                     // Retried by status: the transformer dropped the response and took a retry from the budget.
+                    backend.CountStatus(discarded.DiscardedStatus);
                     pool.ReportFailure(backend, $"status {discarded.DiscardedStatus}");
                     context.Response.Clear();
                     pick = pick.Exclude(acquired.Index);
                     continue;
                 }
                 var status = context.Response.StatusCode;
+                backend.CountStatus(status);
                 if (record is not null) record.TtfbMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds; // headers and body: YARP does not split them
                 if (status >= 500) pool.ReportFailure(backend, $"status {status}");
                 else backend.OnSuccess();
@@ -152,6 +159,7 @@ public sealed class HttpProxyHandler(RouteTable<PoolHandle> routes, IHttpForward
                 return;
             }
 
+            sticky?.OnAttempt(null);
             var exception = context.Features.Get<IForwarderErrorFeature>()?.Exception;
             if (IsClientFault(context, error))
             {
@@ -166,7 +174,11 @@ public sealed class HttpProxyHandler(RouteTable<PoolHandle> routes, IHttpForward
                     : error == ForwarderError.RequestTimedOut ? AccessLogEnd.ResponseTimeout
                     : error is ForwarderError.ResponseHeaders ? AccessLogEnd.BadResponse
                     : AccessLogEnd.BackendReset;
-            if (connectFailed) connectFailures++;
+            if (connectFailed)
+            {
+                connectFailures++;
+                if (sticky is not null) await sticky.OnConnectFailedAsync(backend, snapshot);
+            }
 
             var retryKind = connectFailed ? RetryOn.ConnectFailure
                 : error == ForwarderError.Request && safeToResend ? RetryOn.ResetBeforeResponse

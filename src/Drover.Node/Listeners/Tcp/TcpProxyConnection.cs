@@ -10,6 +10,7 @@ using Drover.Core.Tls;
 using Drover.Node.Listeners.Http;
 using Drover.Node.AccessLog;
 using Drover.Node.Pools;
+using Drover.Node.Sessions;
 using Microsoft.Extensions.Logging;
 
 namespace Drover.Node.Listeners.Tcp;
@@ -28,6 +29,7 @@ internal sealed class TcpProxyConnection
     private readonly Socket _client;
     private readonly TcpProxyServer _server;
     private Socket? _backend;
+    private Backend? _target;
     private long _lastActivity = Environment.TickCount64;
     private TimeSpan _idleTimeout = Timeout.InfiniteTimeSpan;
     private int _aborted;
@@ -80,11 +82,13 @@ internal sealed class TcpProxyConnection
             _idleTimeout = snapshot.Config.Timeouts.Idle;
             (backend, _backend) = await ConnectAsync(pool, snapshot, stopping);
             if (_backend is null) return;
+            _target = backend;
+            backend!.CountConnection();
 
             if (peekedLength > 0)
             {
                 await SendAllAsync(_backend, peeked.AsMemory(0, peekedLength));
-                BytesIn += peekedLength;
+                CountBytes(toBackend: true, peekedLength);
             }
             if (peeked is not null)
             {
@@ -228,13 +232,15 @@ internal sealed class TcpProxyConnection
     /// </summary>
     private async Task<(Backend?, Socket?)> ConnectAsync(PoolHandle pool, PoolSnapshot snapshot, CancellationToken stopping)
     {
-        var hash = snapshot.NeedsHash ? RequestHashing.HashAddress((_client.RemoteEndPoint as IPEndPoint)?.Address) : 0;
+        var client = (_client.RemoteEndPoint as IPEndPoint)?.Address;
+        var hash = snapshot.NeedsHash ? RequestHashing.HashAddress(client) : 0;
         var pick = new PickContext(hash);
+        var sticky = pool.Sessions is { } sessions ? await StickyRequest.ForTcpAsync(sessions, client, snapshot) : null;
         var maxTries = pool.Retries.MaxTries;
         var waited = Stopwatch.GetTimestamp();
         for (var attempt = 0; attempt < maxTries; attempt++)
         {
-            var acquired = await pool.AcquireAsync(snapshot, pick, stopping);
+            var acquired = sticky is null ? await pool.AcquireAsync(snapshot, pick, stopping) : await sticky.AcquireAsync(snapshot, pick, stopping);
             if (attempt == 0) _queueMs = Stopwatch.GetElapsedTime(waited).TotalMilliseconds;
             if (acquired.Backend is not { } backend)
             {
@@ -250,6 +256,7 @@ internal sealed class TcpProxyConnection
             }
             snapshot = acquired.Snapshot;
             pick = pick.Exclude(acquired.Index);
+            sticky?.OnAttempt(backend);
             if (attempt > 0) backend.OnRetry();
             _retries = attempt;
             var connecting = Stopwatch.GetTimestamp();
@@ -264,6 +271,7 @@ internal sealed class TcpProxyConnection
             {
                 backend.OnEnd();
                 pool.ReportFailure(backend, ex.Message);
+                if (sticky is not null) await sticky.OnConnectFailedAsync(backend, snapshot);
                 if (!pool.MayRetry(RetryOn.ConnectFailure)) break;
             }
         }
@@ -288,8 +296,7 @@ internal sealed class TcpProxyConnection
                 var read = await from.ReceiveAsync(buffer.AsMemory(), SocketFlags.None);
                 if (read == 0) break;
                 Volatile.Write(ref _lastActivity, Environment.TickCount64);
-                if (toBackend) Interlocked.Add(ref BytesIn, read);
-                else Interlocked.Add(ref BytesOut, read);
+                CountBytes(toBackend, read);
                 await SendAllAsync(to, buffer.AsMemory(0, read));
                 if (read < buffer.Length)
                 {
@@ -308,6 +315,23 @@ internal sealed class TcpProxyConnection
         finally
         {
             if (buffer is not null) ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>Counts bytes on the connection, its listener and its backend (in: client to backend; out: back).</summary>
+    private void CountBytes(bool toBackend, int count)
+    {
+        if (toBackend)
+        {
+            Interlocked.Add(ref BytesIn, count);
+            _server.Counters.AddBytesIn(count);
+            _target?.AddBytesIn(count);
+        }
+        else
+        {
+            Interlocked.Add(ref BytesOut, count);
+            _server.Counters.AddBytesOut(count);
+            _target?.AddBytesOut(count);
         }
     }
 

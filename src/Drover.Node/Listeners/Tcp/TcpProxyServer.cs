@@ -23,8 +23,9 @@ public sealed class TcpProxyServer : IListenerServer
     private long _nextId;
 
     public TcpProxyServer(ListenerConfig config, PoolHandle? pool, SniRouteTable<PoolHandle>? sniRoutes, ILogger log,
-        AccessLog.AccessLogWriter? accessLog = null)
+        AccessLog.AccessLogWriter? accessLog = null, ListenerCounters? counters = null)
     {
+        Counters = counters ?? new ListenerCounters();
         Name = config.Name;
         _bind = config.Bind.ToEndPoint();
         Pool = pool;
@@ -40,6 +41,9 @@ public sealed class TcpProxyServer : IListenerServer
     public TimeSpan InspectDelay { get; }
     internal ILogger Log { get; }
     internal AccessLog.AccessLogWriter AccessLog { get; }
+
+    /// <summary>Connections and bytes of this listener.</summary>
+    public ListenerCounters Counters { get; }
 
     public int InFlight => _connections.Count;
 
@@ -84,6 +88,7 @@ public sealed class TcpProxyServer : IListenerServer
                 continue;
             }
 
+            Counters.OnConnectionOpened();
             var connection = new TcpProxyConnection(Interlocked.Increment(ref _nextId), client, this);
             _connections[connection.Id] = connection;
             _ = RunConnectionAsync(connection);
@@ -98,6 +103,7 @@ public sealed class TcpProxyServer : IListenerServer
         }
         finally
         {
+            Counters.OnConnectionClosed();
             _connections.TryRemove(connection.Id, out _);
         }
     }

@@ -13,6 +13,10 @@ internal static class CannedResponses
             $"X-Drover-Error: {message}\r\n{(close ? "Connection: close\r\n" : "")}\r\n{body}");
     }
 
+    /// <summary>The status code of a response made by <see cref="Create"/> ("HTTP/1.1 NNN ..."), read back for the counters.</summary>
+    public static int StatusOf(byte[] response) =>
+        (response[9] - '0') * 100 + (response[10] - '0') * 10 + (response[11] - '0');
+
     public static readonly byte[] GatewayTimeout = Create(504, "Gateway Timeout", "the backend did not answer in time", close: true);
     public static readonly byte[] RequestHeadersTimeout = Create(408, "Request Timeout", "the request head did not arrive in time", close: true);
     public static readonly byte[] BadGatewayResponse = Create(502, "Bad Gateway", "the backend's response could not be used", close: true);

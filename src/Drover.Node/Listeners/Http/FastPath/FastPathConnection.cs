@@ -40,6 +40,7 @@ internal sealed class FastPathConnection
     private char[]? _chars;
     private char[]? _headerChars;
     private bool _clientGone;
+    private Sessions.StickyRequest? _sticky;
 
     // The current request's access-log fields, kept only when the log is on (reset per request).
     private readonly bool _logging;
@@ -160,6 +161,8 @@ internal sealed class FastPathConnection
         }
         var pool = target.Pool;
         var snapshot = target.Snapshot!;
+        var sticky = target.Sticky ? _sticky : null;
+        if (sticky is not null) await sticky.CompleteResolveAsync();
         var contentLength = _head.ContentLength;
         if (_logging)
         {
@@ -185,7 +188,9 @@ internal sealed class FastPathConnection
         for (; attempt < maxTries; attempt++)
         {
             var waited = _logging ? Stopwatch.GetTimestamp() : 0;
-            var acquired = await pool.AcquireAsync(snapshot, pick, CancellationToken.None);
+            var acquired = sticky is null
+                ? await pool.AcquireAsync(snapshot, pick, CancellationToken.None)
+                : await sticky.AcquireAsync(snapshot, pick, CancellationToken.None);
             if (_logging && attempt == 0) _logQueueMs = Stopwatch.GetElapsedTime(waited).TotalMilliseconds;
             if (acquired.Backend is not { } backend)
             {
@@ -199,6 +204,7 @@ internal sealed class FastPathConnection
             }
             snapshot = acquired.Snapshot;
             pick = pick.Exclude(acquired.Index);
+            sticky?.OnAttempt(backend);
             if (attempt > 0) backend.OnRetry();
             var lastTry = attempt + 1 >= Math.Min(maxTries, snapshot.Candidates.Length);
             BackendConnection connection;
@@ -213,6 +219,7 @@ internal sealed class FastPathConnection
                 backend.OnEnd();
                 pool.ReportFailure(backend, ex.Message);
                 connectFailures++;
+                if (sticky is not null) await sticky.OnConnectFailedAsync(backend, snapshot);
                 if (lastTry || !pool.MayRetry(RetryOn.ConnectFailure))
                 {
                     attempt++;
@@ -224,7 +231,7 @@ internal sealed class FastPathConnection
             Next? next;
             try
             {
-                next = await ForwardAsync(pool, backend, connection, buffer, contentLength, clientClose, isHead, retryable && !lastTry);
+                next = await ForwardAsync(pool, backend, connection, buffer, contentLength, clientClose, isHead, retryable && !lastTry, sticky);
             }
             finally
             {
@@ -268,7 +275,7 @@ internal sealed class FastPathConnection
     /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<Next?> ForwardAsync(PoolHandle pool, Backend backend, BackendConnection connection,
-        ReadOnlySequence<byte> buffer, long contentLength, bool clientClose, bool isHead, bool retryable)
+        ReadOnlySequence<byte> buffer, long contentLength, bool clientClose, bool isHead, bool retryable, Sessions.StickyRequest? sticky)
     {
         var backendPool = pool.Connections[backend.Ordinal];
         var started = Stopwatch.GetTimestamp();
@@ -343,6 +350,7 @@ internal sealed class FastPathConnection
             }
 
             var statusCode = _response.StatusCode;
+            backend.CountStatus(statusCode);
             if (statusCode >= 500)
             {
                 pool.ReportFailure(backend, FastPathText.StatusDetail(statusCode));
@@ -362,7 +370,7 @@ internal sealed class FastPathConnection
                 headConsumed = true;
             }
             backend.RecordLatency(Stopwatch.GetTimestamp() - started);
-            _fastPath.CountServed();
+            _fastPath.CountServed(statusCode);
             if (_logging)
             {
                 _logStatus = statusCode;
@@ -376,7 +384,7 @@ internal sealed class FastPathConnection
             var responseLength = _response.ContentLength;
             var closeAfter = clientClose || framing == BodyFraming.UntilClose;
             var backendReusable = !_response.ConnectionClose && framing != BodyFraming.UntilClose;
-            RelayResponseHead(connection, closeAfter);
+            RelayResponseHead(connection, closeAfter, sticky?.SetCookieField(backend));
             var ok = framing switch
             {
                 BodyFraming.ContentLength => await CopyBackendBodyAsync(connection, responseLength, pool),
@@ -469,11 +477,11 @@ internal sealed class FastPathConnection
         }
     }
 
-    private void RelayResponseHead(BackendConnection connection, bool addConnectionClose)
+    private void RelayResponseHead(BackendConnection connection, bool addConnectionClose, byte[]? extraField)
     {
         if (!connection.Input.TryRead(out var read)) throw new InvalidOperationException("the response head is no longer buffered");
         var buffer = read.Buffer;
-        Http1HeadWriter.WriteResponse(_output, HeadSpan(buffer), _response, addConnectionClose && !_response.ConnectionClose);
+        Http1HeadWriter.WriteResponse(_output, HeadSpan(buffer), _response, addConnectionClose && !_response.ConnectionClose, extraField);
         connection.Input.AdvanceTo(buffer.GetPosition(_response.HeadLength));
     }
 
@@ -563,6 +571,7 @@ internal sealed class FastPathConnection
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask WriteAsync(byte[] response)
     {
+        _fastPath.Counters.CountStatus(CannedResponses.StatusOf(response));
         _output.Write(response);
         await _output.FlushAsync();
     }
@@ -594,7 +603,7 @@ internal sealed class FastPathConnection
         _ => RetryOn.None,
     };
 
-    private readonly record struct Target(PoolHandle? Pool, PoolSnapshot? Snapshot, ulong Hash, bool Idempotent);
+    private readonly record struct Target(PoolHandle? Pool, PoolSnapshot? Snapshot, ulong Hash, bool Idempotent, bool Sticky = false);
 
     /// <summary>Matches a route and computes the hash; a default <see cref="Target"/> means "hand over".</summary>
     private Target Select(ReadOnlySpan<byte> head)
@@ -618,7 +627,9 @@ internal sealed class FastPathConnection
         var pool = route.Target;
         var snapshot = pool.Snapshot;
         var idempotent = method is not ("POST" or "PATCH");
-        if (snapshot.Candidates.Length == 0) return new Target(pool, snapshot, 0, idempotent);
+        var sessions = pool.Sessions;
+        // (A sticky session's backend may keep serving with no candidates left: draining.)
+        if (snapshot.Candidates.Length == 0 && sessions is null) return new Target(pool, snapshot, 0, idempotent);
         ulong hash = 0;
         if (snapshot.NeedsHash)
         {
@@ -638,7 +649,10 @@ internal sealed class FastPathConnection
                     return default; // cookies: the full pipeline parses them
             }
         }
-        return new Target(pool, snapshot, hash, idempotent);
+        // Sticky pools: the session's key and its cached binding (learn-cookie is the full pipeline's).
+        if (sessions is not null && !(_sticky ??= new Sessions.StickyRequest(sessions)).TryBeginFastPath(sessions, snapshot, ref headers, _clientIp))
+            return default;
+        return new Target(pool, snapshot, hash, idempotent, sessions is not null);
     }
 
     private void StartAccessLog(long started, string? method, string? target)

@@ -15,11 +15,15 @@ namespace Drover.Node.Listeners.Http.FastPath;
 /// Kestrel and the YARP-based <see cref="HttpProxyHandler"/> for the rest of the connection. Kestrel's
 /// parser stays the authority on malformed input: the fast path never answers 400 itself.
 /// </summary>
-public sealed class Http1FastPath(RouteTable<PoolHandle> routes, ListenerTimeouts timeouts, string listener = "", AccessLogWriter? accessLog = null)
+public sealed class Http1FastPath(RouteTable<PoolHandle> routes, ListenerTimeouts timeouts, string listener = "", AccessLogWriter? accessLog = null,
+    ListenerCounters? counters = null)
 {
     public string Listener { get; } = listener;
 
     public AccessLogWriter AccessLog { get; } = accessLog ?? AccessLogWriter.Disabled;
+
+    /// <summary>The listener's counters: the fast path counts the responses it sends.</summary>
+    public ListenerCounters Counters { get; } = counters ?? new ListenerCounters();
 
     /// <summary>Keep-alive idle and request-head deadlines, the same that Kestrel's stack applies after a hand-over.</summary>
     public ListenerTimeouts Timeouts { get; } = timeouts;
@@ -35,7 +39,11 @@ public sealed class Http1FastPath(RouteTable<PoolHandle> routes, ListenerTimeout
     /// <summary>Connections handed to Kestrel's HTTP stack (each carries on there to its end).</summary>
     public long HandedOver => Volatile.Read(ref _handedOver);
 
-    internal void CountServed() => Interlocked.Increment(ref _served);
+    internal void CountServed(int status)
+    {
+        Interlocked.Increment(ref _served);
+        Counters.CountStatus(status);
+    }
 
     public async Task RunAsync(ConnectionContext connection, ConnectionDelegate next)
     {

@@ -1,0 +1,88 @@
+namespace Drover.Node.Admin.Stats;
+
+/// <summary>
+/// The stats page's data. Every node's <see cref="AdminStatsActor"/> (<c>/user/admin-stats</c>) answers
+/// <see cref="GetLocalStats"/> with its own <see cref="NodeStats"/>, across the cluster too (these
+/// records travel over Akka remoting); <see cref="ClusterStatsReader"/> gathers them into one
+/// <see cref="ClusterStats"/> for <c>/stats.json</c>.
+/// </summary>
+public static class AdminStatsProtocol
+{
+    /// <summary>The well-known name of the stats actor on every node.</summary>
+    public const string ActorName = "admin-stats";
+
+    public sealed record GetLocalStats
+    {
+        public static readonly GetLocalStats Instance = new();
+    }
+
+    /// <param name="Ready">What this node's <c>/readyz</c> would answer.</param>
+    /// <param name="Admin">This node's admin endpoint (<c>host:port</c>), or empty when it has none.</param>
+    public sealed record NodeStats(
+        string Address,
+        string Version,
+        bool Ready,
+        string ReadyReason,
+        string Admin,
+        DateTime At,
+        IReadOnlyList<ListenerStats> Listeners,
+        IReadOnlyList<PoolStats> Pools);
+
+    /// <param name="Requests">HTTP: responses sent to clients; TCP: connections accepted.</param>
+    /// <param name="RequestRate">Requests (HTTP) or connections (TCP) a second, over the last second.</param>
+    public sealed record ListenerStats(
+        string Name,
+        string Mode,
+        string Bound,
+        long Requests,
+        double RequestRate,
+        long Connections,
+        long ActiveConnections,
+        long BytesIn,
+        long BytesOut);
+
+    /// <param name="Reachable">False when the pool actor did not answer; the backends then show their counters only.</param>
+    public sealed record PoolStats(
+        string Name,
+        string Balance,
+        bool Reachable,
+        bool Panic,
+        int QueueWaiting,
+        long Sessions,
+        IReadOnlyList<BackendStats> Backends);
+
+    /// <param name="Health">up | down | ejected (unknown when the pool actor did not answer).</param>
+    /// <param name="Admin">ready | drain | maint.</param>
+    /// <param name="RequestRate">Requests and connections started a second, over the last second.</param>
+    public sealed record BackendStats(
+        string Id,
+        string Address,
+        string Health,
+        string HealthReason,
+        string Admin,
+        bool Drained,
+        int Weight,
+        int ConfiguredWeight,
+        long Active,
+        long Requests,
+        double RequestRate,
+        long Failures,
+        long Retries,
+        double LatencyMs,
+        long Sessions);
+
+    /// <param name="Status">joining | weakly-up | up | leaving | exiting | down | removed.</param>
+    /// <param name="Error">Why <paramref name="Stats"/> is missing: the member is unreachable, or did not answer in time.</param>
+    public sealed record MemberStats(
+        string Address,
+        string Status,
+        IReadOnlyList<string> Roles,
+        bool Reachable,
+        bool IsSelf,
+        bool IsLeader,
+        string AppVersion,
+        string? Error,
+        NodeStats? Stats);
+
+    public sealed record ClusterStats(string Self, DateTime At, IReadOnlyList<MemberStats> Members);
+}

@@ -1,0 +1,95 @@
+using System.Net;
+using Akka.Actor;
+using Drover.Node.Admin;
+using Drover.Node.LoadBalancing;
+using Drover.Node.Tests.Support;
+
+namespace Drover.Node.Tests.Admin;
+
+/// <summary><c>/healthz</c> and <c>/readyz</c>: ready once listeners are bound and the member is up; not ready from the first moment of shutdown.</summary>
+public sealed class ReadinessTests
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(15);
+
+    private static string Drover(DemoBackends backends) => $$"""
+        drover {
+          listeners.web { mode = http, bind = "127.0.0.1:0", routes = [ { pool = p } ] }
+          pools.p.backends = [ { id = b1, address = "{{backends.All[0].EndPoint}}" } ]
+        }
+        """;
+
+    private static async Task<(HttpStatusCode Status, string Body)> GetAsync(IPEndPoint admin, string path)
+    {
+        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        using var response = await client.GetAsync($"http://{admin}{path}");
+        return (response.StatusCode, await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Healthz_is_ok_and_readyz_turns_ready_once_the_member_is_up()
+    {
+        await using var backends = await DemoBackends.StartAsync(1);
+        await using var node = await TestNode.StartAsync(Drover(backends));
+        var admin = node.Admin.EndPoint!;
+
+        Assert.Equal((HttpStatusCode.OK, "ok\n"), await GetAsync(admin, "/healthz"));
+        await Eventually.TrueAsync(async () => (await GetAsync(admin, "/readyz")).Status == HttpStatusCode.OK, Patience, "ready");
+        Assert.Equal((HttpStatusCode.OK, "ready\n"), await GetAsync(admin, "/readyz"));
+    }
+
+    [Fact]
+    public async Task Readyz_fails_at_once_when_the_node_stops_while_requests_still_drain()
+    {
+        await using var backends = await DemoBackends.StartAsync(1);
+        var node = await TestNode.StartAsync(Drover(backends));
+        try
+        {
+            var admin = node.Admin.EndPoint!;
+            await Eventually.TrueAsync(async () => (await GetAsync(admin, "/readyz")).Status == HttpStatusCode.OK, Patience, "ready");
+            using var client = new HttpClient { BaseAddress = new Uri($"http://{node.Runtime.ListenerEndPoint("web")}") };
+            var slow = client.GetAsync("/delay/1500");
+            await Eventually.TrueAsync(() => node.Runtime.Pools["p"].Snapshot.Backends[0].Active == 1, Patience, "the slow request is in flight");
+
+            var stopping = node.StopAsync();
+            await Eventually.TrueAsync(async () => (await GetAsync(admin, "/readyz")).Status == HttpStatusCode.ServiceUnavailable, Patience, "not ready");
+            Assert.False(slow.IsCompleted, "readiness must fail while the request still drains, not after");
+            Assert.Equal((HttpStatusCode.ServiceUnavailable, "not ready: shutting down\n"), await GetAsync(admin, "/readyz"));
+            Assert.Equal((HttpStatusCode.OK, "ok\n"), await GetAsync(admin, "/healthz")); // alive, just not taking traffic
+
+            using (var done = await slow) Assert.Equal(HttpStatusCode.OK, done.StatusCode);
+            await stopping.WaitAsync(TimeSpan.FromSeconds(30));
+            await Assert.ThrowsAnyAsync<HttpRequestException>(() => GetAsync(admin, "/healthz")); // the endpoint stopped with the node
+        }
+        finally
+        {
+            await node.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Readyz_fails_when_coordinated_shutdown_starts_as_for_a_cluster_leave()
+    {
+        await using var backends = await DemoBackends.StartAsync(1);
+        await using var node = await TestNode.StartAsync(Drover(backends));
+        var admin = node.Admin.EndPoint!;
+        await Eventually.TrueAsync(async () => (await GetAsync(admin, "/readyz")).Status == HttpStatusCode.OK, Patience, "ready");
+        using var client = new HttpClient { BaseAddress = new Uri($"http://{node.Runtime.ListenerEndPoint("web")}") };
+        var slow = client.GetAsync("/delay/1500"); // keeps the drain (and so the endpoint) going for a while
+
+        await Eventually.TrueAsync(() => node.Runtime.Pools["p"].Snapshot.Backends[0].Active == 1, Patience, "the slow request is in flight");
+        _ = CoordinatedShutdown.Get(node.System).Run(CoordinatedShutdown.ClusterLeavingReason.Instance);
+        await Eventually.TrueAsync(() => node.Admin.ShuttingDown, Patience, "the first phase marked the node as shutting down");
+        Assert.Equal((HttpStatusCode.ServiceUnavailable, "not ready: shutting down\n"), await GetAsync(admin, "/readyz"));
+        using (var done = await slow) Assert.Equal(HttpStatusCode.OK, done.StatusCode);
+    }
+
+    [Fact]
+    public async Task Not_ready_names_the_reason_while_listeners_are_not_bound()
+    {
+        await using var backends = await DemoBackends.StartAsync(1);
+        await using var node = await TestNode.StartAsync(Drover(backends));
+        // A runtime whose listeners never bound, judged with this node's actor system.
+        var readiness = new Readiness(new DroverRuntime(), new AdminRuntime(), node.System);
+        Assert.Equal(new Readiness.Result(false, "listeners not bound yet"), readiness.Check());
+    }
+}
