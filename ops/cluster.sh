@@ -67,7 +67,7 @@ write_config() {
 drover {
   listeners {
     web { mode = http, bind = "127.0.0.1:0", routes = [ { pool = demo } ] }
-    raw { mode = tcp, bind = "127.0.0.1:0", pool = demo }
+    raw { mode = tcp, bind = "127.0.0.1:0", pool = demo-tcp }
   }
   pools.demo {
     $pool_balance
@@ -76,6 +76,13 @@ drover {
 $backends    ]
     health.active { interval = 1s, timeout = 500ms, rise = 2, fall = 2 }
     timeouts { connect = 1s, response = 10s }
+  }
+  # The TCP listener's pool: the same backends (a header cannot make a TCP connection sticky).
+  pools.demo-tcp {
+    balance = least-connections
+    backends = [
+$backends    ]
+    health.active { type = tcp, interval = 1s, timeout = 500ms, rise = 2, fall = 2 }
   }
 $faults
   $admin_note

@@ -1,6 +1,5 @@
 using System.Text.RegularExpressions;
 using Drover.Core.Configuration;
-using Drover.Core.Net;
 using Drover.Node.Configuration;
 using Drover.Node.Hosting;
 
@@ -107,8 +106,8 @@ public sealed partial class ComposeFileTests
             var config = Load(service);
             var bound = config.Drover.Listeners.ToDictionary(l => l.Bind.Port, l => $"listener {l.Name}");
             bound[config.Drover.Cmd.Bind.Port] = "command host";
-            var admin = HostPort.TryParse(config.Hocon.GetString("drover.admin.bind"), out var adminBind, out _) ? adminBind.Value : default;
-            bound[admin.Port] = "admin endpoint";
+            Assert.True(config.Drover.Admin.Enabled, $"{service}: the admin endpoint is off");
+            bound[config.Drover.Admin.Bind.Port] = "admin endpoint";
             var remoting = config.Hocon.GetInt("akka.remote.dot-netty.tcp.port");
 
             foreach (var mapping in Yaml.Strings(Services, $"{service}.ports"))
@@ -143,16 +142,20 @@ public sealed partial class ComposeFileTests
             var raw = Yaml.StringMap(Services, $"{service}.environment");
             Assert.Matches(@"^\$\{DROVER_CMD_TOKEN:\?.+\}$", raw["DROVER__CMD__TOKEN"]);
             Assert.Throws<InvalidOperationException>(() => Interpolate(raw["DROVER__CMD__TOKEN"], new()));
-            Assert.Equal("0.0.0.0", Load(service).Hocon.GetString("drover.admin.bind").Split(':')[0]);
+            // The admin endpoint has no token: published on the host's loopback only (checked above),
+            // bound to every address in the container so that a health check from outside reaches it.
+            Assert.True(Load(service).Drover.Admin.Bind.IsAnyAddress, $"{service}: drover.admin.bind is not 0.0.0.0");
         }
     }
 
     [Fact]
     public void The_pool_backends_are_the_backend_services_with_their_ids_and_ports()
     {
-        var pool = Load(NodeServices[0]).Drover.Pools.Single();
-        Assert.Equal(BackendServices, pool.Backends.Select(b => b.Id).Order());
-        foreach (var backend in pool.Backends)
+        var pools = Load(NodeServices[0]).Drover.Pools;
+        Assert.NotEmpty(pools);
+        foreach (var pool in pools)
+            Assert.Equal(BackendServices, pool.Backends.Select(b => b.Id).Order());
+        foreach (var backend in pools.SelectMany(p => p.Backends))
         {
             var command = Yaml.Strings(Services, $"{backend.Id}.command");
             Assert.Equal("demo-backend", command[0]);
