@@ -8,8 +8,11 @@
 #   - Only the sessions bound to the drained backend change backend. With sticky sessions they keep
 #     it while it drains and move only once it is stopped; with STICKY=off (hashing) they move at
 #     the drain.
-#   - Every node reports the drain complete within 5 s of the command (detect); after `lb ready`,
-#     every node sends it traffic again within 5 s (recover, from the ready command).
+#   - Every node reports the drain complete within 5 s of the command (detect).
+#   - Started again and `lb ready`-ed 4 s after its stop, it is back in rotation on every node within
+#     15 s of the stop (recover). With sticky sessions, its sessions still reach it after the drain;
+#     once it is stopped their connect failures eject it passively (and are retried elsewhere), and
+#     an ejected backend comes back when its eject-time (10 s) runs out, `lb ready` or not.
 # Usage: ops/drills/backend-drain.sh   (VICTIM=3: backend bN)
 source "$(dirname "$0")/lib/drill.sh"
 drill_init backend-drain
@@ -54,4 +57,4 @@ sleep 3
 traffic_stop
 early=()
 [[ $STICKY != off ]] && early=(--no-move-before stopped)
-report --max-failed 0 --movers "$victim" "${early[@]}" --max-detect 5 --max-recover 5 --recover-from ready
+report --max-failed 0 --movers "$victim" "${early[@]}" --max-detect 5 --max-recover 15 --recover-from stopped

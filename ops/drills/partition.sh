@@ -45,7 +45,7 @@ drill_log "restarting lb$victim (a supervisor's job: restart on failure)"
 cl_start_node "$victim"
 cl_wait_node "$victim" 90
 mark restarted
-if t=$(wait_tail members "MemberUp $address" "$(event_time restarted)" 60) && cl_wait_members "$observer" "$NODES" 30 >/dev/null; then
+if t=$(wait_tail members "MemberUp $address" "$(event_time removed)" 60) && cl_wait_members "$observer" "$NODES" 30 >/dev/null; then
   mark recover "$t"
 else
   broken "lb$victim did not rejoin"

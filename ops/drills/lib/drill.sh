@@ -2,8 +2,11 @@
 # Sourced by ops/drills/*.sh; not run on its own.
 #
 # Knobs (environment): CLIENTS=6 client loops, SESSIONS=5 session keys per loop (X-Session header),
-# INTERVAL=0.05 s between one loop's requests, KEEP=1 leaves a cluster this drill started running,
-# and ops/cluster.sh's STICKY, ADMIN, PORT_OFFSET for a cluster the drill starts.
+# INTERVAL=0.05 s between one loop's requests, READY_CHECK=on (with the admin endpoint: clients
+# send only to nodes whose /readyz answered 200 within the last half second, as behind a
+# Kubernetes Service or a cloud balancer; off: to every node that accepts connections),
+# KEEP=1 leaves a cluster this drill started running, and ops/cluster.sh's STICKY, ADMIN,
+# PORT_OFFSET for a cluster the drill starts.
 set -euo pipefail
 DRILLS_HOME=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=../../lib/cluster-lib.sh
@@ -12,6 +15,7 @@ source "$DRILLS_HOME/../lib/cluster-lib.sh"
 CLIENTS=${CLIENTS:-6}
 SESSIONS=${SESSIONS:-5}
 INTERVAL=${INTERVAL:-0.05}
+READY_CHECK=${READY_CHECK:-on}
 DRILL_STARTED_CLUSTER=0
 DRILL_BG=()
 
@@ -90,13 +94,20 @@ broken() { drill_log "BROKEN: $*"; echo "$*" >>"$DIR/problems"; }
 # not a failure. Anything else that is not a 2xx answer is a failure. One line per request:
 #   start-ms loop seq session node status backend curl-exit failovers ms
 client_loop() {
-  local k=$1 n=0 out rc node tries failovers start end session
+  local k=$1 n=0 out rc node tries failovers start end session ready=() j
   local ports=() i
   for ((i = 1; i <= NODES; i++)); do ports+=("$(cl_web "$i")"); done
   exec >>"$DIR/client-$k.log"
   while [[ ! -e $DIR/stop ]]; do
     session="s$k-$((n % SESSIONS))"
     node=$(((k + n) % NODES))
+    # Behind a health-checking balancer: the next node that is ready, if any is.
+    if [[ -f $DIR/ready ]] && read -r -a ready <"$DIR/ready" && [[ ${ready[*]} == *1* ]]; then
+      for ((j = 0; j < NODES; j++)); do
+        [[ ${ready[node]:-0} == 1 ]] && break
+        node=$(((node + 1) % NODES))
+      done
+    fi
     failovers=0
     start=$(cl_now_ms)
     for ((tries = 0; tries < NODES; tries++)); do
@@ -119,14 +130,35 @@ client_loop() {
   done
 }
 
+# Polls every node's /readyz twice a second into DIR/ready ("1 0 1": lb1 and lb3 ready), the way a
+# Kubernetes Service or a cloud load balancer follows readiness.
+ready_loop() {
+  local i states
+  while [[ ! -e $DIR/stop ]]; do
+    states=()
+    for ((i = 1; i <= NODES; i++)); do
+      if curl -fsS -o /dev/null --max-time 0.4 "http://127.0.0.1:$(cl_admin "$i")/readyz" 2>/dev/null; then states+=(1); else states+=(0); fi
+    done
+    echo "${states[*]}" >"$DIR/ready.tmp"
+    mv -f "$DIR/ready.tmp" "$DIR/ready"
+    sleep 0.5
+  done
+}
+
 traffic_start() {
   local k
-  rm -f "$DIR/stop"
+  rm -f "$DIR/stop" "$DIR/ready"
+  if [[ $READY_CHECK == on && $ADMIN == on ]]; then
+    ready_loop &
+    DRILL_BG+=($!)
+    local waited=0
+    until [[ -f $DIR/ready ]] || ((waited++ > 50)); do sleep 0.1; done
+  fi
   for ((k = 0; k < CLIENTS; k++)); do
     client_loop "$k" &
     DRILL_BG+=($!)
   done
-  drill_log "traffic: $CLIENTS client loops, $((CLIENTS * SESSIONS)) sticky sessions (X-Session), round-robin over $NODES nodes"
+  drill_log "traffic: $CLIENTS client loops, $((CLIENTS * SESSIONS)) sticky sessions (X-Session), round-robin over $NODES nodes$([[ -f $DIR/ready ]] && echo ", ready ones only (/readyz)")"
 }
 
 traffic_stop() {
@@ -180,5 +212,7 @@ member() { cl_cli "$1" cluster status 2>/dev/null | awk -F' [|] ' '{ print $1 }'
 
 # report --max-failed N --movers none|BACKEND --max-detect S --max-recover S [--no-move-before EVENT]
 report() {
-  python3 "$DRILLS_HOME/lib/report.py" "$DIR" --drill "$DRILL" --sticky "$STICKY" "$@"
+  local clients="every node that accepts"
+  [[ $READY_CHECK == on && $ADMIN == on ]] && clients="ready nodes (/readyz)"
+  python3 "$DRILLS_HOME/lib/report.py" "$DIR" --drill "$DRILL" --sticky "$STICKY" --clients "$clients" "$@"
 }

@@ -55,6 +55,7 @@ def main():
     parser.add_argument("dir")
     parser.add_argument("--drill", required=True)
     parser.add_argument("--sticky", default="")
+    parser.add_argument("--clients", default="")
     parser.add_argument("--max-failed", type=int, default=0)
     parser.add_argument("--movers", default="none", help="the one backend whose sessions may move, or none")
     parser.add_argument("--no-move-before", default=None, help="event before which not even the movers' sessions may move")
@@ -129,7 +130,7 @@ def main():
     print()
     print("  ".join(h.ljust(w) for h, w in zip(header, widths)))
     print("  ".join(c.ljust(w) for c, w in zip(row, widths)))
-    print(f"sticky: {args.sticky}; sessions may move only from: {args.movers}"
+    print(f"sticky: {args.sticky}; clients send to {args.clients}; sessions may move only from: {args.movers}"
           + (f" ({len(allowed)} were on it)" if args.movers != "none" else "")
           + (f"; recover is timed from '{args.recover_from}'" if args.recover_from != "fault" else "")
           + (f"; {args.note}" if args.note else ""))
