@@ -48,6 +48,8 @@ internal static class NodeCommand
             Console.WriteLine($"drover: command host on {cmd} (drover {cmd} cluster show)");
         if (node.Admin.EndPoint is { } admin)
             Console.WriteLine($"drover: admin endpoint on http://{admin} (/metrics, /healthz, /readyz, /stats)");
+        if (node.Config.Drover.Cmd is { Enabled: true, FaultInjection: true })
+            Console.WriteLine("drover: fault injection is on (drover.cmd.fault-injection): the fault palette can cut this node off; for drills only");
         await node.Host.WaitForShutdownAsync(CancellationToken.None);
         await node.DisposeAsync();
         if (node.ExitCode == DroverNode.ExitDownedByCluster)
@@ -66,7 +68,9 @@ internal static class NodeCommand
         Console.WriteLine($"drover: demo backend {id} listening on http://{backend.EndPoint}");
         try
         {
-            await Task.Delay(Timeout.Infinite, cancellationToken);
+            // SIGTERM reaches the backend's own host lifetime, not this token: wait for either.
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, backend.Stopping);
+            await Task.Delay(Timeout.Infinite, stop.Token);
         }
         catch (OperationCanceledException)
         {

@@ -11,6 +11,12 @@ public sealed record CmdConfig(bool Enabled, HostPort Bind, string Token)
 {
     public const int DefaultPort = 9110;
 
+    /// <summary>
+    /// <c>drover.cmd.fault-injection</c>: registers the <c>fault</c> palette (black-hole links to
+    /// other members) for failover drills. Off by default; never for production.
+    /// </summary>
+    public bool FaultInjection { get; init; }
+
     public static readonly CmdConfig Default = new(true, new HostPort("127.0.0.1", DefaultPort), "");
 
     /// <summary>True when only this machine can connect: 127.0.0.0/8, ::1 or localhost.</summary>

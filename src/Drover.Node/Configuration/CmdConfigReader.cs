@@ -4,12 +4,12 @@ using Drover.Core.Net;
 namespace Drover.Node.Configuration;
 
 /// <summary>
-/// Reads <c>drover.cmd { enabled, bind, token }</c>. A host bound to anything but loopback without a
+/// Reads <c>drover.cmd { enabled, bind, token, fault-injection }</c>. A host bound to anything but loopback without a
 /// token is a config error: anyone who can reach the port could otherwise down the cluster.
 /// </summary>
 internal static class CmdConfigReader
 {
-    private static readonly string[] Keys = ["enabled", "bind", "token"];
+    private static readonly string[] Keys = ["enabled", "bind", "token", "fault-injection"];
 
     public static CmdConfig Read(HoconNode node)
     {
@@ -35,7 +35,7 @@ internal static class CmdConfigReader
         // Akka's HOCON reads a blank string as absent, so "   " is no token, like "".
         var token = node.String("token", "")!;
 
-        var config = new CmdConfig(enabled, bind, token);
+        var config = new CmdConfig(enabled, bind, token) { FaultInjection = node.Bool("fault-injection", false) };
         if (enabled && !config.IsLoopback && !config.RequiresToken)
             node.Error("token", $"is required when drover.cmd.bind ({bind}) is not a loopback address: every client must present it");
         return config;

@@ -49,6 +49,9 @@ public static class DroverConfigReader
             Admin = AdminConfigReader.Read(root.Child("admin")),
             Cluster = ReadCluster(root.Child("cluster")),
         };
+        if (result.Cmd.FaultInjection && !AppliesThrottler(config))
+            errors.Add(new ConfigError("drover.cmd.fault-injection",
+                $"needs Akka's throttler transport: set {ThrottlerKey} = [trttl] on every node of the cluster (member addresses then start akka.trttl.tcp://)"));
 
         // Cross-reference checks run on what parsed; a complaint about a key whose parts already
         // have a precise error (e.g. "no backends" when each backend failed to parse) is dropped.
@@ -138,6 +141,12 @@ public static class DroverConfigReader
         var secret = node.String("secret");
         return new ClusterConfig(string.IsNullOrEmpty(secret) ? null : secret);
     }
+
+    public const string ThrottlerKey = "akka.remote.dot-netty.tcp.applied-adapters";
+
+    /// <summary>True when remoting runs through Akka's throttler adapter, which the fault palette drives.</summary>
+    public static bool AppliesThrottler(Config config) =>
+        config.HasPath(ThrottlerKey) && config.GetStringList(ThrottlerKey).Any(a => a.Trim() == "trttl");
 
     internal static bool IsIdentifier(string id) =>
         id.Length > 0 && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');

@@ -38,6 +38,12 @@ public sealed class DemoBackend : IAsyncDisposable
     public string Id { get; }
     public IPEndPoint EndPoint { get; }
 
+    /// <summary>
+    /// Fires when the backend's host begins to stop, e.g. on SIGTERM: its console lifetime takes
+    /// that signal, so a process that runs only a backend must watch this to exit.
+    /// </summary>
+    public CancellationToken Stopping => _app.Lifetime.ApplicationStopping;
+
     public static async Task<DemoBackend> StartAsync(string id, HostPort bind, ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = "Production" });

@@ -33,7 +33,11 @@ public static class ConfigLoader
     {
         var merged = file.WithFallback(AkkaDefaults.Config);
         if (environment is not null)
-            merged = EnvironmentOverrides(environment).WithFallback(ClusterOverrides(environment).WithFallback(merged));
+        {
+            var variables = EnvironmentOverrides(environment);
+            var scheme = AddressScheme(variables.WithFallback(merged));
+            merged = variables.WithFallback(ClusterOverrides(environment, scheme).WithFallback(merged));
+        }
         return new NodeConfiguration(merged, DroverConfigReader.Read(merged), source);
     }
 
@@ -64,7 +68,20 @@ public static class ConfigLoader
         return result;
     }
 
-    private static Config ClusterOverrides(IDictionary environment)
+    /// <summary>
+    /// The scheme of member addresses: <c>akka.tcp</c>, or with transport adapters (the throttler that
+    /// drills use) their names in front, e.g. <c>akka.trttl.tcp</c>; a <c>host:port</c> seed gets it.
+    /// </summary>
+    internal static string AddressScheme(Config config)
+    {
+        const string key = "akka.remote.dot-netty.tcp.applied-adapters";
+        var adapters = config.HasPath(key) ? config.GetStringList(key).Select(a => a.Trim()).Where(a => a.Length > 0).ToList() : [];
+        // Each adapter wraps the transport before it, so the last one applied is outermost.
+        adapters.Reverse();
+        return string.Join(".", ["akka", .. adapters, "tcp"]);
+    }
+
+    private static Config ClusterOverrides(IDictionary environment, string scheme)
     {
         string? Get(string name) => environment[name]?.ToString() is { Length: > 0 } v ? v.Trim() : null;
         var lines = new List<string>();
@@ -79,7 +96,7 @@ public static class ConfigLoader
         if (Get("CLUSTER_SEEDS") is { } seeds)
         {
             var list = seeds.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-                .Select(s => s.Contains("://") ? s : $"akka.tcp://drover@{s}")
+                .Select(s => s.Contains("://") ? s : $"{scheme}://drover@{s}")
                 .Select(s => $"\"{s}\"");
             lines.Add($"akka.cluster.seed-nodes = [{string.Join(", ", list)}]");
         }

@@ -3,6 +3,7 @@ using Akka.Hosting;
 using Drover.Core.Configuration;
 using Drover.Node.Admin;
 using Drover.Node.Commands;
+using Drover.Node.Commands.Palettes;
 using Drover.Node.Demo;
 using Drover.Node.LoadBalancing;
 using Drover.Node.Logging;
@@ -120,6 +121,8 @@ public sealed class DroverNode : IAsyncDisposable
         builder.Services.AddSingleton(config.Drover);
         builder.Services.AddCommandHost(logBuffer);
         builder.Services.AddAdminEndpoint();
+        // Drills only: a palette that can cut this node's links to other members.
+        if (config.Drover.Cmd.FaultInjection) builder.Services.AddCommandPalette<FaultPalette>();
         builder.Services.AddSingleton(runtime);
         if (config.Drover.Demo.Backends > 0) builder.Services.AddHostedService<DemoBackendsService>();
         builder.Services.AddAkka("drover", (akka, services) =>

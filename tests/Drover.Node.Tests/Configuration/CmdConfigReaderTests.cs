@@ -78,4 +78,31 @@ public sealed class CmdConfigReaderTests
         var config = Drover.Node.Hosting.ConfigLoader.FromHocon(file, "test", new System.Collections.Hashtable { ["DROVER__CMD__TOKEN"] = "from-env" });
         Assert.Equal("from-env", config.Drover.Cmd.Token);
     }
+
+    [Fact]
+    public void Fault_injection_is_off_by_default_and_needs_the_throttler_transport_when_on()
+    {
+        Assert.False(Read("").Cmd.FaultInjection);
+        Assert.False(Read("cmd { fault-injection = off }").Cmd.FaultInjection);
+
+        var error = Invalid("cmd { fault-injection = on }");
+        Assert.Equal("drover.cmd.fault-injection", error.Path);
+        Assert.Contains("set akka.remote.dot-netty.tcp.applied-adapters = [trttl]", error.Message);
+
+        var config = DroverConfigReader.Read(HoconText.Parse(
+            $"drover {{ {Minimal}\ncmd.fault-injection = on }}\nakka.remote.dot-netty.tcp.applied-adapters = [trttl]", "test"));
+        Assert.True(config.Cmd.FaultInjection);
+    }
+
+    [Fact]
+    public void Fault_injection_can_be_switched_on_by_the_environment()
+    {
+        var file = HoconText.Parse($"drover {{ {Minimal} }}", "test");
+        var config = Drover.Node.Hosting.ConfigLoader.FromHocon(file, "test", new System.Collections.Hashtable
+        {
+            ["DROVER__CMD__FAULT_INJECTION"] = "on",
+            ["AKKA__REMOTE__DOT_NETTY__TCP__APPLIED_ADAPTERS__0"] = "trttl",
+        });
+        Assert.True(config.Drover.Cmd.FaultInjection);
+    }
 }

@@ -221,6 +221,37 @@ public class DroverConfigReaderTests
     }
 
     [Fact]
+    public void Host_port_seeds_take_the_scheme_of_the_transport_adapters()
+    {
+        // With the throttler (drills), member addresses are akka.trttl.tcp://...; a host:port seed must match.
+        var file = HoconText.Parse($$"""
+            drover {
+              listeners.web { mode = http, bind = "127.0.0.1:8080", routes = [ { pool = demo } ] }
+              {{ValidPools}}
+            }
+            akka.remote.dot-netty.tcp.applied-adapters = [trttl]
+            """, "test");
+        var config = ConfigLoader.FromHocon(file, "test", new System.Collections.Hashtable
+        {
+            ["CLUSTER_SEEDS"] = "10.0.0.5:4053,akka.tcp://drover@10.0.0.6:4053",
+        });
+        Assert.Equal(["akka.trttl.tcp://drover@10.0.0.5:4053", "akka.tcp://drover@10.0.0.6:4053"], config.Hocon.GetStringList("akka.cluster.seed-nodes"));
+
+        var plain = HoconText.Parse($$"""
+            drover {
+              listeners.web { mode = http, bind = "127.0.0.1:8080", routes = [ { pool = demo } ] }
+              {{ValidPools}}
+            }
+            """, "test");
+        var fromEnvironment = ConfigLoader.FromHocon(plain, "test", new System.Collections.Hashtable
+        {
+            ["CLUSTER_SEEDS"] = "10.0.0.5:4053",
+            ["AKKA__REMOTE__DOT_NETTY__TCP__APPLIED_ADAPTERS__0"] = "trttl",
+        });
+        Assert.Equal(["akka.trttl.tcp://drover@10.0.0.5:4053"], fromEnvironment.Hocon.GetStringList("akka.cluster.seed-nodes"));
+    }
+
+    [Fact]
     public void Syntax_errors_name_the_file_line_and_column()
     {
         var ex = Assert.Throws<ConfigException>(() => HoconText.Parse("drover {\n  pools {\n    p { balance = [ }\n  }\n}", "my.hocon"));

@@ -166,5 +166,9 @@ public sealed class NodeProcessTests
         using var response = await client.GetAsync($"http://127.0.0.1:{port}/healthz");
         Assert.Equal("b7", response.Headers.GetValues("X-Backend-Id").Single());
         Assert.Equal("ok\n", await response.Content.ReadAsStringAsync());
+
+        // ops/cluster.sh down stops backends with SIGTERM: the process must end, cleanly.
+        node.Terminate();
+        Assert.Equal(0, await node.WaitForExitAsync(TimeSpan.FromSeconds(30)));
     }
 }

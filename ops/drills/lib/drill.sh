@@ -1,0 +1,218 @@
+# Shared by the drills: a cluster to drill on, steady sticky traffic, event tails, timings, the report.
+# Sourced by ops/drills/*.sh; not run on its own.
+#
+# Knobs (environment): CLIENTS=6 client loops, SESSIONS=5 session keys per loop (X-Session header),
+# INTERVAL=0.05 s between one loop's requests, READY_CHECK=on (with the admin endpoint: clients
+# send only to nodes whose /readyz answered 200 within the last half second, as behind a
+# Kubernetes Service or a cloud balancer; off: to every node that accepts connections),
+# KEEP=1 leaves a cluster this drill started running, and ops/cluster.sh's STICKY, ADMIN,
+# PORT_OFFSET for a cluster the drill starts.
+set -euo pipefail
+DRILLS_HOME=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=../../lib/cluster-lib.sh
+source "$DRILLS_HOME/../lib/cluster-lib.sh"
+
+CLIENTS=${CLIENTS:-6}
+SESSIONS=${SESSIONS:-5}
+INTERVAL=${INTERVAL:-0.05}
+READY_CHECK=${READY_CHECK:-on}
+DRILL_STARTED_CLUSTER=0
+DRILL_BG=()
+
+drill_log() { printf '%s  %s\n' "$(date +%T)" "$*" >&2; }
+
+# Uses the running local cluster, or starts one (ops/cluster.sh up 3), and checks it is whole.
+drill_init() {
+  DRILL=$1
+  local running=0
+  if [[ -f $RUN/cluster.env ]]; then
+    cl_load
+    local name
+    for name in $(cl_names); do cl_alive "$name" && running=1; done
+  fi
+  if ((!running)); then
+    drill_log "no local cluster running: ops/cluster.sh up 3"
+    "$DRILLS_HOME/../cluster.sh" up 3 >/dev/null || cl_die "could not start a local cluster (see the lines above)"
+    DRILL_STARTED_CLUSTER=1
+    cl_load
+  fi
+  DIR=$RUN/drills/$DRILL-$(date +%Y%m%d-%H%M%S)
+  mkdir -p "$DIR"
+  : >"$DIR/events"
+  : >"$DIR/problems"
+  trap drill_cleanup EXIT
+  drill_whole 60 || cl_die "the cluster is not whole before the drill (ops/cluster.sh status)"
+  drill_log "$DRILL: cluster of $NODES nodes and $BACKENDS backends, sticky: $STICKY, results in $DIR"
+}
+
+# Every node and backend runs; node 1 (or the first one alive) sees NODES members up and reachable;
+# every node's pool has every backend up and ready.
+drill_whole() {
+  local timeout=${1:-60} deadline i name observer=""
+  deadline=$((SECONDS + timeout))
+  for name in $(cl_names); do
+    if ! cl_alive "$name"; then
+      drill_log "$name is not running: starting it"
+      if [[ $name == lb* ]]; then cl_start_node "${name#lb}"; cl_wait_node "${name#lb}" 90; else cl_start_backend "${name#b}"; cl_wait_backend "${name#b}"; fi
+    fi
+  done
+  for ((i = 1; i <= NODES; i++)); do cl_alive "lb$i" && { observer=$i; break; }; done
+  cl_wait_members "$observer" "$NODES" "$timeout" >/dev/null || return 1
+  for ((i = 1; i <= NODES; i++)); do
+    until [[ $(cl_cli "$i" lb backends -p demo 2>/dev/null | grep -c ' | up | ready') == "$BACKENDS" ]]; do
+      ((SECONDS < deadline)) || { drill_log "lb$i does not have all $BACKENDS backends up and ready"; return 1; }
+      sleep 0.5
+    done
+  done
+}
+
+drill_cleanup() {
+  local pid
+  touch "$DIR/stop" 2>/dev/null || true
+  # Background jobs of a script ignore SIGINT, so the tails get SIGTERM.
+  for pid in "${DRILL_BG[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${DRILL_BG[@]}"; do wait "$pid" 2>/dev/null || true; done
+  DRILL_BG=()
+  if ((DRILL_STARTED_CLUSTER)) && [[ ${KEEP:-0} != 1 ]]; then
+    drill_log "stopping the cluster this drill started (KEEP=1 keeps it)"
+    "$DRILLS_HOME/../cluster.sh" down >/dev/null 2>&1 || true
+  fi
+}
+
+# Records an event (fault, detect, recover, ...) at now, or at a given epoch-ms time.
+mark() { echo "$1 ${2:-$(cl_now_ms)}" >>"$DIR/events"; }
+event_time() { awk -v e="$1" '$1 == e { print $2; exit }' "$DIR/events"; }
+
+# A promise broken, found by the drill itself (an exit code, a member that should not have gone).
+broken() { drill_log "BROKEN: $*"; echo "$*" >>"$DIR/problems"; }
+
+# ---- traffic ----
+
+# One client loop: requests go round-robin over the nodes' HTTP listeners, each with one of this
+# loop's session keys in X-Session. A node that refuses the connection (stopped, crashed) is what a
+# client with several addresses skips: the request goes to the next node and counts as a failover,
+# not a failure. Anything else that is not a 2xx answer is a failure. One line per request:
+#   start-ms loop seq session node status backend curl-exit failovers ms
+client_loop() {
+  local k=$1 n=0 out rc node tries failovers start end session ready=() j
+  local ports=() i
+  for ((i = 1; i <= NODES; i++)); do ports+=("$(cl_web "$i")"); done
+  exec >>"$DIR/client-$k.log"
+  while [[ ! -e $DIR/stop ]]; do
+    session="s$k-$((n % SESSIONS))"
+    node=$(((k + n) % NODES))
+    # Behind a health-checking balancer: the next node that is ready, if any is.
+    if [[ -f $DIR/ready ]] && read -r -a ready <"$DIR/ready" && [[ ${ready[*]} == *1* ]]; then
+      for ((j = 0; j < NODES; j++)); do
+        [[ ${ready[node]:-0} == 1 ]] && break
+        node=$(((node + 1) % NODES))
+      done
+    fi
+    failovers=0
+    start=$(cl_now_ms)
+    for ((tries = 0; tries < NODES; tries++)); do
+      out=$(curl -sS -o /dev/null -H "X-Session: $session" --connect-timeout 1 --max-time 15 \
+        -w '%{http_code}|%header{x-backend-id}|%{time_connect}' "http://127.0.0.1:${ports[node]}/" 2>/dev/null) && rc=0 || rc=$?
+      # Refused (7), or no connection within the connect timeout (28 before connecting): next node.
+      if ((rc == 7)) || { ((rc == 28)) && [[ $out == "000|"*"|0.000000" ]]; }; then
+        failovers=$((failovers + 1))
+        node=$(((node + 1) % NODES))
+        continue
+      fi
+      break
+    done
+    end=$(cl_now_ms)
+    IFS='|' read -r status backend _ <<<"${out:-000||0}"
+    [[ -n $backend ]] || backend=-
+    echo "$start $k $n $session lb$((node + 1)) $status $backend $rc $failovers $((end - start))"
+    n=$((n + 1))
+    sleep "$INTERVAL"
+  done
+}
+
+# Polls every node's /readyz twice a second into DIR/ready ("1 0 1": lb1 and lb3 ready), the way a
+# Kubernetes Service or a cloud load balancer follows readiness.
+ready_loop() {
+  local i states
+  while [[ ! -e $DIR/stop ]]; do
+    states=()
+    for ((i = 1; i <= NODES; i++)); do
+      if curl -fsS -o /dev/null --max-time 0.4 "http://127.0.0.1:$(cl_admin "$i")/readyz" 2>/dev/null; then states+=(1); else states+=(0); fi
+    done
+    echo "${states[*]}" >"$DIR/ready.tmp"
+    mv -f "$DIR/ready.tmp" "$DIR/ready"
+    sleep 0.5
+  done
+}
+
+traffic_start() {
+  local k
+  rm -f "$DIR/stop" "$DIR/ready"
+  if [[ $READY_CHECK == on && $ADMIN == on ]]; then
+    ready_loop &
+    DRILL_BG+=($!)
+    local waited=0
+    until [[ -f $DIR/ready ]] || ((waited++ > 50)); do sleep 0.1; done
+  fi
+  for ((k = 0; k < CLIENTS; k++)); do
+    client_loop "$k" &
+    DRILL_BG+=($!)
+  done
+  drill_log "traffic: $CLIENTS client loops, $((CLIENTS * SESSIONS)) sticky sessions (X-Session), round-robin over $NODES nodes$([[ -f $DIR/ready ]] && echo ", ready ones only (/readyz)")"
+}
+
+traffic_stop() {
+  touch "$DIR/stop"
+  wait_for_clients
+}
+
+wait_for_clients() {
+  local pid remaining=()
+  # Client loops end at their next request; tails run until cleanup.
+  for pid in "${DRILL_BG[@]}"; do
+    if [[ -n ${TAIL_PIDS[$pid]:-} ]]; then remaining+=("$pid"); else wait "$pid" 2>/dev/null || true; fi
+  done
+  DRILL_BG=("${remaining[@]}")
+}
+
+# ---- what the nodes say ----
+
+declare -A TAIL_PIDS=()
+
+# Streams `drover ... cluster tail` (or `log tail`) from node I into DIR/NAME.tail.
+tail_start() { # I cluster|log NAME
+  "$BIN_CLI" "127.0.0.1:$(cl_cmd "$1")" "$2" tail >"$DIR/$3.tail" 2>&1 &
+  DRILL_BG+=($!)
+  TAIL_PIDS[$!]=1
+  # The tail prints the current state first: wait for it, so later lines are news.
+  local waited=0
+  until [[ -s $DIR/$3.tail ]] || ((waited++ > 50)); do sleep 0.1; done
+}
+
+# Epoch ms of the first line of DIR/NAME.tail matching the regex, logged at or after AFTER-ms.
+tail_time() { # NAME REGEX AFTER-ms
+  python3 "$DRILLS_HOME/lib/tail_time.py" "$DIR/$1.tail" "$2" "$3"
+}
+
+# Waits until tail_time finds the line; prints its time. Fails after TIMEOUT seconds.
+wait_tail() { # NAME REGEX AFTER-ms TIMEOUT
+  local deadline=$((SECONDS + $4)) t
+  while :; do
+    t=$(tail_time "$1" "$2" "$3")
+    [[ -n $t ]] && { echo "$t"; return 0; }
+    ((SECONDS < deadline)) || return 1
+    sleep 0.2
+  done
+}
+
+# The member address of node I as the cluster prints it.
+member() { cl_cli "$1" cluster status 2>/dev/null | awk -F' [|] ' '{ print $1 }'; }
+
+# ---- the report ----
+
+# report --max-failed N --movers none|BACKEND --max-detect S --max-recover S [--no-move-before EVENT]
+report() {
+  local clients="every node that accepts"
+  [[ $READY_CHECK == on && $ADMIN == on ]] && clients="ready nodes (/readyz)"
+  python3 "$DRILLS_HOME/lib/report.py" "$DIR" --drill "$DRILL" --sticky "$STICKY" --clients "$clients" "$@"
+}
