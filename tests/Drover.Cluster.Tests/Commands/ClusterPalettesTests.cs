@@ -78,10 +78,11 @@ public sealed class ClusterPalettesTests(ClusterPalettesTests.ThreeNodes cluster
     public async Task Regions_lists_the_types_with_this_nodes_share()
     {
         var lines = await CliRunner.LinesAsync(cluster.Nodes[0].Commands.EndPoint!, "cluster-sharding regions");
-        // Drover's own backend-health type, and the test's echo type, in name order.
+        // Drover's own types (backend-health, session) and the test's echo type, in name order.
         Assert.Matches(@"^backend-health \| shards here: \d+ \| entities here: \d+$", lines[0]);
         Assert.Matches(@"^echo \| shards here: \d+ \| entities here: \d+$", lines[1]);
-        Assert.Equal("Count: 2 types", lines[2]);
+        Assert.Matches(@"^session \| shards here: \d+ \| entities here: \d+$", lines[2]);
+        Assert.Equal("Count: 3 types", lines[3]);
     }
 
     public sealed class ThreeNodes : IAsyncLifetime

@@ -140,11 +140,13 @@ public sealed class PaletteTests(CommandNodeFixture fixture) : IClassFixture<Com
     public async Task Sharding_commands_name_the_entity_types_there_are()
     {
         var regions = await CliRunner.LinesAsync(fixture.Cmd, "cluster-sharding regions");
+        // Drover's own entity types, in name order, then the count.
         Assert.Matches(@"^backend-health \| shards here: \d+ \| entities here: \d+$", regions[0]);
-        Assert.Equal("Count: 1 types", regions[1]);
+        Assert.Matches(@"^session \| shards here: \d+ \| entities here: \d+$", regions[1]);
+        Assert.Equal("Count: 2 types", regions[2]);
         var stats = await CliRunner.RunAsync(fixture.Cmd, "cluster-sharding region-stats -r nosuch");
         Assert.Equal(1, stats.ExitCode);
-        Assert.Equal("drover: unknown entity type 'nosuch' (types on this node: backend-health)\n", stats.Error);
+        Assert.Equal("drover: unknown entity type 'nosuch' (types on this node: backend-health, session)\n", stats.Error);
         var query = await CliRunner.RunAsync(fixture.Cmd, "cluster-sharding query -r backend-health");
         Assert.Equal(2, query.ExitCode);
         Assert.Contains("missing -e/--entity ENTITY", query.Error);
