@@ -24,7 +24,7 @@ drill_log "kill -9 $victim"
 mark fault
 cl_kill "$victim"
 fault=$(event_time fault)
-if t=$(wait_tail logs "backend $victim up -> " "$fault" 20); then mark detect "$t"; else broken "lb$observer never took $victim out of rotation"; fi
+if t=$(wait_tail logs "pool demo: backend $victim (cluster verdict )?up -> " "$fault" 20); then mark detect "$t"; else broken "lb$observer never took $victim out of rotation"; fi
 sleep 3
 
 drill_log "starting $victim again"
