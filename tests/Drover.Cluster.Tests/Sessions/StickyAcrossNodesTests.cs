@@ -155,7 +155,7 @@ public sealed class StickyAcrossNodesTests(StickyClusterFixture fixture, ITestOu
         foreach (var node in Nodes) live += (await TestCluster.EntitiesOnAsync(node)).Count(id => id.StartsWith("many:", StringComparison.Ordinal));
         try
         {
-            await TestCluster.Eventually(() => Enumerable.Range(0, 3).All(n => CountStored(n, "many:") == count), TimeSpan.FromSeconds(15), "every binding in every replica");
+            await TestCluster.Eventually(() => Enumerable.Range(0, 3).All(n => CountStored(n, "many:") == count), TimeSpan.FromSeconds(60), "every binding in every replica");
         }
         finally
         {
