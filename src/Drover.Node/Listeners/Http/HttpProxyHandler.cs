@@ -51,6 +51,8 @@ public sealed class HttpProxyHandler(RouteTable<PoolHandle> routes, IHttpForward
         public string? Pool;
         public string? Backend;
         public double QueueMs = -1;
+        // YARP's forwarder does not report when the response head arrived, so the full pipeline
+        // logs ttfb as "-" rather than a figure that would include the body.
         public double TtfbMs = -1;
         public int Retries;
         public AccessLogEnd End = AccessLogEnd.Ok;
@@ -152,7 +154,6 @@ public sealed class HttpProxyHandler(RouteTable<PoolHandle> routes, IHttpForward
                 }
                 var status = context.Response.StatusCode;
                 backend.CountStatus(status);
-                if (record is not null) record.TtfbMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds; // headers and body: YARP does not split them
                 if (status >= 500) pool.ReportFailure(backend, $"status {status}");
                 else backend.OnSuccess();
                 backend.RecordLatency(Stopwatch.GetTimestamp() - started);
