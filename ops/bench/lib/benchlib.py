@@ -64,6 +64,22 @@ def rss_kib(pid):
     print(total)
 
 
+def cpu_ticks(pid):
+    """utime + stime of pid and all its descendants, in clock ticks (for CPU per request)."""
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            with open(f"/proc/{p}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        fields = stat[stat.rfind(")") + 2:].split()
+        total += int(fields[11]) + int(fields[12])
+        todo.extend(_children(p))
+    print(total)
+
+
 def threads(pid):
     """Processes and threads of pid's tree, e.g. '1 process, 1 thread' (to record what 'default threads' became)."""
     procs, thr, todo = 0, 0, [pid]
@@ -128,8 +144,9 @@ def _pct(sorted_values, p):
     return sorted_values[k]
 
 
-def h2load(log, summary, duration):
-    """h2load --log-file rows (start_us, status, latency_us) to percentiles; summary = h2load's stdout."""
+def h2load(log, summary, duration, cpu_ticks_delta=""):
+    """h2load --log-file rows (start_us, status, latency_us) to percentiles; summary = h2load's stdout.
+    cpu_ticks_delta: the proxy's CPU time (clock ticks) spent during the run, if there is a proxy."""
     lat, ok, other = [], 0, 0
     with open(log) as f:
         for line in f:
@@ -156,6 +173,12 @@ def h2load(log, summary, duration):
         "non_2xx": other,
         "socket_errors": (int(failed.group(2)) + int(failed.group(3))) if failed else None,
     }
+    if cpu_ticks_delta and lat:
+        # CPU per request at a fixed offered rate: unlike a closed-loop req/s figure, it barely
+        # moves when other processes share the machine, so it is the figure to compare builds by.
+        # The CPU time spans h2load's 1 s warm-up too, at the same offered rate: count those requests.
+        served = out["achieved_rps"] * (float(duration) + 1.0)
+        out["cpu_us_per_req"] = int(cpu_ticks_delta) * 1e6 / os.sysconf("SC_CLK_TCK") / served
     if not lat:
         out["error"] = "h2load logged no requests (see " + os.path.basename(summary) + ")"
     print(json.dumps(out))
@@ -258,6 +281,8 @@ def main():
         free_ports(int(args[0]))
     elif cmd == "rss":
         rss_kib(int(args[0]))
+    elif cmd == "cpu-ticks":
+        cpu_ticks(int(args[0]))
     elif cmd == "threads":
         threads(int(args[0]))
     elif cmd == "established-to":
@@ -265,7 +290,7 @@ def main():
     elif cmd == "wrk":
         wrk(args[0])
     elif cmd == "h2load":
-        h2load(args[0], args[1], args[2])
+        h2load(*args)
     elif cmd == "iperf3":
         iperf3(*args)
     elif cmd == "ab":
