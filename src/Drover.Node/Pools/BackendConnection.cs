@@ -6,7 +6,10 @@ namespace Drover.Node.Pools;
 /// <summary>A kept-alive HTTP/1.1 connection to one backend, read and written through pipes.</summary>
 public sealed class BackendConnection : IAsyncDisposable
 {
-    private static readonly StreamPipeReaderOptions ReaderOptions = new(bufferSize: 16 * 1024, minimumReadSize: 4 * 1024);
+    // 64 KiB reads: a 64 KiB response arrives in about 3 recv calls instead of 6 with 16 KiB (strace,
+    // fixed rate). The reader rents a buffer only while a read is pending or data is unconsumed, so
+    // idle pooled connections hold none.
+    private static readonly StreamPipeReaderOptions ReaderOptions = new(bufferSize: 64 * 1024, minimumReadSize: 16 * 1024);
     private static readonly StreamPipeWriterOptions WriterOptions = new(minimumBufferSize: 4 * 1024);
 
     private readonly Socket _socket;
