@@ -11,9 +11,10 @@ namespace Drover.Core.Pools;
 public sealed class PoolSnapshot
 {
     private PoolSnapshot(PoolConfig config, long version, Backend[] backends, Backend[] candidates, int[] weights, IBalancer balancer,
-        bool[] keepsSessions)
+        bool[] keepsSessions, int[] baseWeights)
     {
         _keepsSessions = keepsSessions;
+        BaseWeights = baseWeights;
         Config = config;
         Version = version;
         Backends = backends;
@@ -36,6 +37,12 @@ public sealed class PoolSnapshot
 
     /// <summary>Effective weight of each candidate.</summary>
     public int[] Weights { get; }
+
+    /// <summary>
+    /// Each configured backend's base weight, in <see cref="Backends"/> order: the configured weight, or
+    /// the one set at run time with <c>lb weight</c>; the effective weights start from it.
+    /// </summary>
+    public int[] BaseWeights { get; }
 
     public IBalancer Balancer { get; }
 
@@ -60,11 +67,13 @@ public sealed class PoolSnapshot
     /// <summary>
     /// Builds a snapshot. <paramref name="effectiveWeight"/> decides which backends take new traffic
     /// (weight above zero) and how much; <paramref name="keepsSessions"/> which may keep traffic already
-    /// bound to them (default: the candidates).
+    /// bound to them (default: the candidates); <paramref name="baseWeight"/> the weight before health,
+    /// admin state and slow start (default: the configured one), which consistent hashing uses.
     /// </summary>
     public static PoolSnapshot Build(PoolConfig config, long version, Backend[] backends, Func<Backend, int> effectiveWeight,
-        Func<Backend, bool>? keepsSessions = null)
+        Func<Backend, bool>? keepsSessions = null, Func<Backend, int>? baseWeight = null)
     {
+        var baseWeights = backends.Select(b => baseWeight?.Invoke(b) ?? b.ConfiguredWeight).ToArray();
         var candidates = new List<Backend>(backends.Length);
         var weights = new List<int>(backends.Length);
         foreach (var backend in backends)
@@ -82,7 +91,7 @@ public sealed class PoolSnapshot
             BalanceMode.LeastConnections => new LeastConnectionsBalancer(candidateArray, weights),
             BalanceMode.Random => new RandomBalancer(weights),
             BalanceMode.PowerOfTwo => new PowerOfTwoBalancer(candidateArray, weights),
-            BalanceMode.ConsistentHash => new ConsistentHashBalancer(backends, candidateArray),
+            BalanceMode.ConsistentHash => new ConsistentHashBalancer(backends, candidateArray, baseWeights),
             BalanceMode.LeastResponseTime => new LeastResponseTimeBalancer(candidateArray, weights),
             _ => throw new ArgumentOutOfRangeException(nameof(config), config.Balance, "unknown balance mode"),
         };
@@ -93,7 +102,7 @@ public sealed class PoolSnapshot
             if (backend.Ordinal != i) continue; // a hand-built pool without ordinals: only candidates keep sessions
             keeps[i] = keepsSessions?.Invoke(backend) ?? candidates.Contains(backend);
         }
-        return new PoolSnapshot(config, version, backends, candidateArray, weights.ToArray(), balancer, keeps);
+        return new PoolSnapshot(config, version, backends, candidateArray, weights.ToArray(), balancer, keeps, baseWeights);
     }
 
     public override string ToString() => $"pool {Name} v{Version}: {Candidates.Length}/{Backends.Length} candidates";

@@ -20,9 +20,11 @@ namespace Drover.Node.Listeners.Http;
 /// POST or PATCH. Backend faults are reported to the pool actor; a client's abort never is. No locks
 /// and no actor round trip on this path.
 /// </summary>
-public sealed class HttpProxyHandler(RouteTable<PoolHandle> routes, IHttpForwarder forwarder, string listener = "", AccessLogWriter? accessLog = null)
+public sealed class HttpProxyHandler(RouteTable<PoolHandle> routes, IHttpForwarder forwarder, string listener = "", AccessLogWriter? accessLog = null,
+    ListenerCounters? counters = null)
 {
     private readonly AccessLogWriter _accessLog = accessLog ?? AccessLogWriter.Disabled;
+    private readonly ListenerCounters? _counters = counters;
 
     public RouteTable<PoolHandle> Routes { get; } = routes;
 
@@ -157,6 +159,7 @@ public sealed class HttpProxyHandler(RouteTable<PoolHandle> routes, IHttpForward
                 if (status >= 500) pool.ReportFailure(backend, $"status {status}");
                 else backend.OnSuccess();
                 backend.RecordLatency(Stopwatch.GetTimestamp() - started);
+                CountBodies(context, backend, status);
                 return;
             }
 
@@ -196,6 +199,27 @@ public sealed class HttpProxyHandler(RouteTable<PoolHandle> routes, IHttpForward
             context.Features.Set<IForwarderErrorFeature>(null);
             if (record is not null) record.End = AccessLogEnd.Ok;
             pick = pick.Exclude(acquired.Index);
+        }
+    }
+
+    /// <summary>
+    /// Body bytes of a forwarded request and its response, from their Content-Length: YARP reports no
+    /// byte counts, and wrapping the streams would allocate per request. Bodies without a length
+    /// (chunked, or an HTTP/2 stream without the header) are not counted on this path.
+    /// </summary>
+    private void CountBodies(HttpContext context, Core.Pools.Backend backend, int status)
+    {
+        var bodyIn = context.Request.ContentLength ?? 0;
+        var bodyOut = status is 204 or 304 || HttpMethods.IsHead(context.Request.Method) ? 0 : context.Response.ContentLength ?? 0;
+        if (bodyIn > 0)
+        {
+            backend.AddBytesIn(bodyIn);
+            _counters?.AddBytesIn(bodyIn);
+        }
+        if (bodyOut > 0)
+        {
+            backend.AddBytesOut(bodyOut);
+            _counters?.AddBytesOut(bodyOut);
         }
     }
 
