@@ -11,10 +11,9 @@ namespace Drover.Core.Pools;
 public sealed class PoolSnapshot
 {
     private PoolSnapshot(PoolConfig config, long version, Backend[] backends, Backend[] candidates, int[] weights, IBalancer balancer,
-        bool[] keepsSessions, int[] baseWeights)
+        bool[] keepsSessions)
     {
         _keepsSessions = keepsSessions;
-        BaseWeights = baseWeights;
         Config = config;
         Version = version;
         Backends = backends;
@@ -38,13 +37,16 @@ public sealed class PoolSnapshot
     /// <summary>Effective weight of each candidate.</summary>
     public int[] Weights { get; }
 
+    public IBalancer Balancer { get; private set; }
+
+    private int[]? _baseWeights;
+
     /// <summary>
     /// Each configured backend's base weight, in <see cref="Backends"/> order: the configured weight, or
-    /// the one set at run time with <c>lb weight</c>; the effective weights start from it.
+    /// the one set at run time with <c>lb weight</c>; the effective weights start from it, and
+    /// consistent hashing (of the pool, and of sticky sessions' proposals) weighs with it.
     /// </summary>
-    public int[] BaseWeights { get; }
-
-    public IBalancer Balancer { get; }
+    public int[] BaseWeights => _baseWeights ??= Backends.Select(b => b.ConfiguredWeight).ToArray();
 
     public bool NeedsHash => Config.Balance == BalanceMode.ConsistentHash;
 
@@ -67,13 +69,11 @@ public sealed class PoolSnapshot
     /// <summary>
     /// Builds a snapshot. <paramref name="effectiveWeight"/> decides which backends take new traffic
     /// (weight above zero) and how much; <paramref name="keepsSessions"/> which may keep traffic already
-    /// bound to them (default: the candidates); <paramref name="baseWeight"/> the weight before health,
-    /// admin state and slow start (default: the configured one), which consistent hashing uses.
+    /// bound to them (default: the candidates).
     /// </summary>
     public static PoolSnapshot Build(PoolConfig config, long version, Backend[] backends, Func<Backend, int> effectiveWeight,
-        Func<Backend, bool>? keepsSessions = null, Func<Backend, int>? baseWeight = null)
+        Func<Backend, bool>? keepsSessions = null)
     {
-        var baseWeights = backends.Select(b => baseWeight?.Invoke(b) ?? b.ConfiguredWeight).ToArray();
         var candidates = new List<Backend>(backends.Length);
         var weights = new List<int>(backends.Length);
         foreach (var backend in backends)
@@ -91,7 +91,7 @@ public sealed class PoolSnapshot
             BalanceMode.LeastConnections => new LeastConnectionsBalancer(candidateArray, weights),
             BalanceMode.Random => new RandomBalancer(weights),
             BalanceMode.PowerOfTwo => new PowerOfTwoBalancer(candidateArray, weights),
-            BalanceMode.ConsistentHash => new ConsistentHashBalancer(backends, candidateArray, baseWeights),
+            BalanceMode.ConsistentHash => new ConsistentHashBalancer(backends, candidateArray),
             BalanceMode.LeastResponseTime => new LeastResponseTimeBalancer(candidateArray, weights),
             _ => throw new ArgumentOutOfRangeException(nameof(config), config.Balance, "unknown balance mode"),
         };
@@ -102,7 +102,22 @@ public sealed class PoolSnapshot
             if (backend.Ordinal != i) continue; // a hand-built pool without ordinals: only candidates keep sessions
             keeps[i] = keepsSessions?.Invoke(backend) ?? candidates.Contains(backend);
         }
-        return new PoolSnapshot(config, version, backends, candidateArray, weights.ToArray(), balancer, keeps, baseWeights);
+        return new PoolSnapshot(config, version, backends, candidateArray, weights.ToArray(), balancer, keeps);
+    }
+
+    /// <summary>
+    /// <see cref="Build(PoolConfig, long, Backend[], Func{Backend, int}, Func{Backend, bool}?)"/> with base weights
+    /// other than the configured ones (weights set at run time): consistent hashing is built over them,
+    /// so every node that has the same base weights maps keys the same way.
+    /// </summary>
+    public static PoolSnapshot Build(PoolConfig config, long version, Backend[] backends, Func<Backend, int> effectiveWeight,
+        Func<Backend, bool>? keepsSessions, Func<Backend, int> baseWeight)
+    {
+        var snapshot = Build(config, version, backends, effectiveWeight, keepsSessions);
+        snapshot._baseWeights = backends.Select(baseWeight).ToArray();
+        if (snapshot.Balancer is ConsistentHashBalancer)
+            snapshot.Balancer = new ConsistentHashBalancer(backends, snapshot.Candidates, snapshot._baseWeights);
+        return snapshot;
     }
 
     public override string ToString() => $"pool {Name} v{Version}: {Candidates.Length}/{Backends.Length} candidates";

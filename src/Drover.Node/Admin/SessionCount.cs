@@ -13,7 +13,10 @@ internal readonly record struct SessionCount(long Total, long[] ByOrdinal)
 {
     public static SessionCount Of(PoolHandle pool)
     {
-        var byOrdinal = new long[pool.Snapshot.Backends.Length];
+        // Sized by the highest ordinal, not the count: ordinals need not be dense (a reload removes backends).
+        var slots = 0;
+        foreach (var backend in pool.Snapshot.Backends) slots = Math.Max(slots, backend.Ordinal + 1);
+        var byOrdinal = new long[slots];
         var total = pool.Sessions?.Cache.CountLive(byOrdinal) ?? 0;
         return new SessionCount(total, byOrdinal);
     }

@@ -82,7 +82,7 @@ public sealed class LoadBalancerActor : ReceiveActor
             var timeouts = ListenerTimeouts.For(_config.Pools.Where(p => routed.Contains(p.Name)));
             var fastPath = listener.FastPath ? new Http1FastPath(routes, timeouts, listener.Name, _runtime.AccessLog, counters) : null;
             if (fastPath is not null) _runtime.FastPaths[listener.Name] = fastPath;
-            return new HttpListenerServer(listener, forwarder => new HttpProxyHandler(routes, forwarder, listener.Name, _runtime.AccessLog, counters), _loggerFactory, timeouts, fastPath, counters);
+            return new HttpListenerServer(listener, forwarder => new HttpProxyHandler(routes, forwarder, listener.Name, _runtime.AccessLog), _loggerFactory, timeouts, fastPath, counters);
         }
 
         var fallback = listener.Pool is null ? null : Resolve(listener.Pool);

@@ -33,8 +33,8 @@ public class ConsistentHashBalancerTests
         // Configured 1:1:1, base (lb weight) 5:3:1: keys follow the base weights, as on every node that has them.
         var backends = TestPools.Backends("p", 1, 1, 1);
         var set = new Dictionary<string, int> { ["b1"] = 5, ["b2"] = 3, ["b3"] = 1 };
-        var snapshot = PoolSnapshot.Build(TestPools.Config("p", BalanceMode.ConsistentHash, backends), 1, backends, b => set[b.Id],
-            baseWeight: b => set[b.Id]);
+        var snapshot = PoolSnapshot.Build(TestPools.Config("p", BalanceMode.ConsistentHash, backends), 1, backends, b => set[b.Id], null,
+            b => set[b.Id]);
 
         Assert.Equal([5, 3, 1], snapshot.BaseWeights);
         TestPools.AssertShares(TestPools.ExpectedShares(5, 3, 1), TestPools.CountPicks(snapshot, 30_000), RingTolerance);

@@ -28,11 +28,6 @@ public sealed class LbPalette : CommandPalette
         Add(new CommandSpec("listeners", "every listener: name | mode | bound address | pools"), Listeners);
         Add(new CommandSpec("pools", "every pool: name | balance | backends taking traffic | version"), Pools);
         Add(new CommandSpec("backends", "a pool's backends: id | address | health | admin | weight | active | requests | failures | retries | reason", pool), Backends);
-        Add(new CommandSpec("drain", "stop new traffic to a backend, on every node; what is in flight finishes (then 'drain complete' is logged)", pool, backend),
-            (r, c, t) => SetAsync(r, c, AdminState.Drain, t));
-        Add(new CommandSpec("ready", "let a backend take traffic again, on every node", pool, backend), (r, c, t) => SetAsync(r, c, AdminState.Ready, t));
-        Add(new CommandSpec("maint", "take a backend out entirely (sticky sessions too), on every node", pool, backend),
-            (r, c, t) => SetAsync(r, c, AdminState.Maint, t));
         Add(new CommandSpec("sessions", "a pool's sticky sessions in this node's cache: key | backend | expires in; with -k, the session as its owner has it",
             pool, new ArgumentSpec("key", "k", "a session key (cookie mode: the session id, or the whole cookie value)")), SessionsAsync);
         Add(new CommandSpec("weight", $"set a backend's weight on every node: 0 (no new traffic) to {BackendConfig.MaxWeight}, or 'config' for the configured one",
@@ -40,10 +35,12 @@ public sealed class LbPalette : CommandPalette
         Add(new CommandSpec("stats", "this node's counters, one table per listener and pool (what /stats.json has for this node)",
             new ArgumentSpec("pool", "p", "only this pool")), StatsAsync);
         Add(new CommandSpec("config", "the running drover section as HOCON (secrets hidden)"), ConfigAsync);
+        Add(new CommandSpec("drain", "stop new traffic to a backend, on every node; what is in flight finishes (then 'drain complete' is logged)", pool, backend),
+            (r, c, t) => SetAsync(r, c, AdminState.Drain, t));
+        Add(new CommandSpec("ready", "let a backend take traffic again, on every node", pool, backend), (r, c, t) => SetAsync(r, c, AdminState.Ready, t));
+        Add(new CommandSpec("maint", "take a backend out entirely (sticky sessions too), on every node", pool, backend),
+            (r, c, t) => SetAsync(r, c, AdminState.Maint, t));
     }
-
-    /// <summary>The config this palette answers from (one place, so a reloaded config needs one change here).</summary>
-    private DroverConfig RunningConfig => _config;
 
     private Task<CommandResult> Listeners(CommandRequest request, CommandContext context, CancellationToken cancellationToken)
     {
@@ -106,6 +103,9 @@ public sealed class LbPalette : CommandPalette
                           (everywhere ? " | applied on every node" : " | not every node acknowledged within 3 s; it spreads by gossip"));
         return CommandResult.Success;
     }
+
+    /// <summary>The config this palette answers from (one place, so a reloaded config needs one change here).</summary>
+    private DroverConfig RunningConfig => _config;
 
     // ---- lb sessions ----
 

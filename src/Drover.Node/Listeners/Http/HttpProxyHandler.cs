@@ -20,11 +20,9 @@ namespace Drover.Node.Listeners.Http;
 /// POST or PATCH. Backend faults are reported to the pool actor; a client's abort never is. No locks
 /// and no actor round trip on this path.
 /// </summary>
-public sealed class HttpProxyHandler(RouteTable<PoolHandle> routes, IHttpForwarder forwarder, string listener = "", AccessLogWriter? accessLog = null,
-    ListenerCounters? counters = null)
+public sealed class HttpProxyHandler(RouteTable<PoolHandle> routes, IHttpForwarder forwarder, string listener = "", AccessLogWriter? accessLog = null)
 {
     private readonly AccessLogWriter _accessLog = accessLog ?? AccessLogWriter.Disabled;
-    private readonly ListenerCounters? _counters = counters;
 
     public RouteTable<PoolHandle> Routes { get; } = routes;
 
@@ -46,6 +44,9 @@ public sealed class HttpProxyHandler(RouteTable<PoolHandle> routes, IHttpForward
             WriteAccessLog(context, record, started);
         }
     }
+
+    /// <summary>The listener's counters, for body bytes; set once by the server before it starts.</summary>
+    public ListenerCounters? Counters { get; set; }
 
     /// <summary>What the access log needs to know beyond the HttpContext; allocated only when the log is on.</summary>
     private sealed class RequestRecord
@@ -214,12 +215,12 @@ public sealed class HttpProxyHandler(RouteTable<PoolHandle> routes, IHttpForward
         if (bodyIn > 0)
         {
             backend.AddBytesIn(bodyIn);
-            _counters?.AddBytesIn(bodyIn);
+            Counters?.AddBytesIn(bodyIn);
         }
         if (bodyOut > 0)
         {
             backend.AddBytesOut(bodyOut);
-            _counters?.AddBytesOut(bodyOut);
+            Counters?.AddBytesOut(bodyOut);
         }
     }
 
