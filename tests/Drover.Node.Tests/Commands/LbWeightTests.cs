@@ -39,6 +39,30 @@ public sealed class LbWeightTests(CommandNodeFixture fixture) : IClassFixture<Co
         Assert.True(even.GetValueOrDefault("b1") >= 15 && even.GetValueOrDefault("b2") >= 15, $"back to an even split: {string.Join(", ", even)}");
     }
 
+    [Fact]
+    public async Task A_backend_raised_from_weight_0_ramps_under_slow_start_and_the_configured_weight_stays_the_files()
+    {
+        await using var backends = await DemoBackends.StartAsync(2);
+        await using var node = await TestNode.StartAsync($$"""
+            drover {
+              listeners.web { mode = http, bind = "127.0.0.1:0", routes = [ { pool = p } ] }
+              pools.p { slow-start = 60s, backends = [ {{string.Join(", ", backends.All.Select(b => $"{{ id = {b.Id}, address = \"{b.EndPoint}\", weight = 2 }}"))}} ] }
+            }
+            """);
+        var cmd = node.Commands.EndPoint!;
+        Assert.Equal("p/b1: weight 0/2 (set 0) | takes no new traffic (sticky sessions stay) | applied on every node",
+            (await CliRunner.LinesAsync(cmd, "lb weight -p p -b b1 -w 0"))[0]);
+
+        // Back in service at 5: slow start ramps it from 10% (weights scaled x10 while any backend ramps).
+        var raised = (await CliRunner.LinesAsync(cmd, "lb weight -p p -b b1 -w 5"))[0];
+        var now = int.Parse(System.Text.RegularExpressions.Regex.Match(raised, @"^p/b1: weight (\d+)/2 \(set 5\) \| applied on every node$").Groups[1].Value);
+        Assert.InRange(now, 5, 49);
+        var rows = await CliRunner.LinesAsync(cmd, "lb backends -p p");
+        Assert.Contains("| weight 20/2 |", rows[1]); // b2, not ramping, scaled x10 beside a ramping one
+        Assert.Equal(2, node.Runtime.Pools["p"].Snapshot.Backends[0].ConfiguredWeight);
+        Assert.Equal(5, node.Runtime.Pools["p"].Snapshot.BaseWeights[0]);
+    }
+
     [Theory]
     [InlineData("lb weight -p p -b a -w abc", 1, "drover: lb weight: -w/--weight: 'abc' is not a weight (a whole number from 0 to 1000, or 'config' for the configured weight)\n")]
     [InlineData("lb weight -p p -b a -w 1001", 1, "drover: lb weight: -w/--weight: '1001' is not a weight (a whole number from 0 to 1000, or 'config' for the configured weight)\n")]
