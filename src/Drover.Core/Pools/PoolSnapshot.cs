@@ -37,7 +37,16 @@ public sealed class PoolSnapshot
     /// <summary>Effective weight of each candidate.</summary>
     public int[] Weights { get; }
 
-    public IBalancer Balancer { get; }
+    public IBalancer Balancer { get; private set; }
+
+    private int[]? _baseWeights;
+
+    /// <summary>
+    /// Each configured backend's base weight, in <see cref="Backends"/> order: the configured weight, or
+    /// the one set at run time with <c>lb weight</c>; the effective weights start from it, and
+    /// consistent hashing (of the pool, and of sticky sessions' proposals) weighs with it.
+    /// </summary>
+    public int[] BaseWeights => _baseWeights ??= Backends.Select(b => b.ConfiguredWeight).ToArray();
 
     public bool NeedsHash => Config.Balance == BalanceMode.ConsistentHash;
 
@@ -94,6 +103,21 @@ public sealed class PoolSnapshot
             keeps[i] = keepsSessions?.Invoke(backend) ?? candidates.Contains(backend);
         }
         return new PoolSnapshot(config, version, backends, candidateArray, weights.ToArray(), balancer, keeps);
+    }
+
+    /// <summary>
+    /// <see cref="Build(PoolConfig, long, Backend[], Func{Backend, int}, Func{Backend, bool}?)"/> with base weights
+    /// other than the configured ones (weights set at run time): consistent hashing is built over them,
+    /// so every node that has the same base weights maps keys the same way.
+    /// </summary>
+    public static PoolSnapshot Build(PoolConfig config, long version, Backend[] backends, Func<Backend, int> effectiveWeight,
+        Func<Backend, bool>? keepsSessions, Func<Backend, int> baseWeight)
+    {
+        var snapshot = Build(config, version, backends, effectiveWeight, keepsSessions);
+        snapshot._baseWeights = backends.Select(baseWeight).ToArray();
+        if (snapshot.Balancer is ConsistentHashBalancer)
+            snapshot.Balancer = new ConsistentHashBalancer(backends, snapshot.Candidates, snapshot._baseWeights);
+        return snapshot;
     }
 
     public override string ToString() => $"pool {Name} v{Version}: {Candidates.Length}/{Backends.Length} candidates";

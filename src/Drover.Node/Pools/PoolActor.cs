@@ -80,6 +80,7 @@ public sealed class PoolActor : ReceiveActor, IWithTimers
         {
             DistributedData.Get(Context.System).Replicator.Tell(Dsl.Subscribe(BackendHealthProtocol.VerdictsKey(_config.Name), Self));
             DistributedData.Get(Context.System).Replicator.Tell(Dsl.Subscribe(AdminStateStore.Key(_config.Name), Self));
+            DistributedData.Get(Context.System).Replicator.Tell(Dsl.Subscribe(BackendWeightStore.Key(_config.Name), Self));
             WatchBackends();
             Timers.StartPeriodicTimer("watch", PoolProtocol.WatchBackends.Instance, WatchInterval);
         }
@@ -185,6 +186,11 @@ public sealed class PoolActor : ReceiveActor, IWithTimers
             OnAdminStates(changed.Get(AdminStateStore.Key(_config.Name)));
             return;
         }
+        if (changed.Key.Equals(BackendWeightStore.Key(_config.Name)))
+        {
+            OnSetWeights(changed.Get(BackendWeightStore.Key(_config.Name)));
+            return;
+        }
         if (!changed.Key.Equals(BackendHealthProtocol.VerdictsKey(_config.Name))) return;
         var verdicts = changed.Get(BackendHealthProtocol.VerdictsKey(_config.Name));
         var now = _clock();
@@ -263,6 +269,38 @@ public sealed class PoolActor : ReceiveActor, IWithTimers
                 ApplyAdminState(entry, state);
     }
 
+    /// <summary>
+    /// Weights set cluster-wide with <c>lb weight</c> (<see cref="BackendWeightStore"/>); a backend
+    /// missing from the dictionary is back on its configured weight. A backend that goes from weight 0
+    /// to more returns to service, so slow start ramps it like one whose admin state became ready.
+    /// </summary>
+    private void OnSetWeights(LWWDictionary<string, string> weights)
+    {
+        var any = false;
+        var now = _clock();
+        foreach (var entry in _entries)
+        {
+            int? set = null;
+            if (weights.TryGetValue(entry.Backend.Id, out var text))
+            {
+                if (BackendWeightStore.TryParse(text, out var w) && w <= BackendConfig.MaxWeight) set = w;
+                else
+                {
+                    _log.Warning("pool {0}: backend {1}: ignoring set weight '{2}' (not 0 to {3})", _config.Name, entry.Backend.Id, text, BackendConfig.MaxWeight);
+                    continue;
+                }
+            }
+            if (set == entry.SetWeight) continue;
+            var before = entry.BaseWeight;
+            entry.SetWeight = set;
+            if (before == 0 && entry.BaseWeight > 0) entry.ReadySince = now;
+            _log.Info("pool {0}: backend {1} weight {2} -> {3}{4}", _config.Name, entry.Backend.Id, before, entry.BaseWeight,
+                set is null ? " (back to the configured weight)" : " (set at run time)");
+            any = true;
+        }
+        if (any) Publish();
+    }
+
     private void ApplyAdminState(BackendEntry entry, AdminState state)
     {
         var from = entry.Admin;
@@ -307,10 +345,10 @@ public sealed class PoolActor : ReceiveActor, IWithTimers
             weights[entry.Backend] = IsServing(entry) ? Weight(entry, now, ramping) : 0;
 
         var panic = _config.AllUnhealthy == AllUnhealthyMode.UseAll && weights.Values.All(w => w == 0)
-                    && _entries.Any(e => e.Admin == AdminState.Ready && e.Backend.ConfiguredWeight > 0);
+                    && _entries.Any(e => e.Admin == AdminState.Ready && e.BaseWeight > 0);
         if (panic)
             foreach (var entry in _entries)
-                weights[entry.Backend] = entry.Admin == AdminState.Ready ? entry.Backend.ConfiguredWeight : 0;
+                weights[entry.Backend] = entry.Admin == AdminState.Ready ? entry.BaseWeight : 0;
         if (panic != _panic)
         {
             if (panic) _log.Warning("pool {0}: no healthy backend; all-unhealthy = use-all, sending to every ready backend (panic mode)", _config.Name);
@@ -321,7 +359,9 @@ public sealed class PoolActor : ReceiveActor, IWithTimers
         _ramping = ramping;
         // Sessions stay on a backend that is healthy (or any, in panic mode) and not in maint: drain keeps them.
         var keepsSessions = _entries.ToDictionary(e => e.Backend, e => e.Admin != AdminState.Maint && (panic || e.IsHealthy));
-        var snapshot = PoolSnapshot.Build(_config, ++_version, _entries.Select(e => e.Backend).ToArray(), b => weights[b], b => keepsSessions[b]);
+        var baseWeights = _entries.ToDictionary(e => e.Backend, e => e.BaseWeight);
+        var snapshot = PoolSnapshot.Build(_config, ++_version, _entries.Select(e => e.Backend).ToArray(), b => weights[b], b => keepsSessions[b],
+            b => baseWeights[b]);
         _handle.Publish(snapshot);
     }
 
@@ -333,7 +373,7 @@ public sealed class PoolActor : ReceiveActor, IWithTimers
     /// </summary>
     private int Weight(BackendEntry entry, TimeSpan now, bool ramping)
     {
-        var configured = entry.Backend.ConfiguredWeight;
+        var configured = entry.BaseWeight;
         if (!ramping) return configured;
         return SlowStart.EffectiveWeight(configured * SlowStartScale, entry.RampStart, now, _config.SlowStart);
     }
@@ -348,7 +388,7 @@ public sealed class PoolActor : ReceiveActor, IWithTimers
             return new PoolProtocol.BackendState(b.Id, b.Address.ToString(), index >= 0 ? snapshot.Weights[index] : 0, b.ConfiguredWeight,
                 index >= 0, HealthName(e), HealthReason(e), e.Admin.ToConfigName(), e.Drained,
                 b.Active, b.Requests, b.Failures, b.Retries, b.LatencyEwma.TotalMilliseconds,
-                new PoolProtocol.StateChanges(e.Downs, e.Ejections, e.Recoveries, e.DrainsCompleted));
+                new PoolProtocol.StateChanges(e.Downs, e.Ejections, e.Recoveries, e.DrainsCompleted), e.SetWeight);
         }).ToList();
         return new PoolProtocol.PoolState(_config.Name, _config.Balance.ToConfigName(), snapshot.Version, _panic,
             _handle.Queue?.Waiting ?? 0, backends);

@@ -31,6 +31,7 @@ public static class PoolProtocol
     /// <param name="HealthReason">Why the last health change happened; empty while it never changed.</param>
     /// <param name="Admin">ready | drain | maint.</param>
     /// <param name="Drained">Draining (or in maint) and nothing in flight any more.</param>
+    /// <param name="SetWeight">The weight set at run time with <c>lb weight</c> (cluster-wide), which replaces <paramref name="ConfiguredWeight"/> as the base; null when none is set.</param>
     public sealed record BackendState(
         string Id,
         string Address,
@@ -46,7 +47,8 @@ public static class PoolProtocol
         long Failures,
         long Retries,
         double LatencyEwmaMs,
-        StateChanges Changes);
+        StateChanges Changes,
+        int? SetWeight = null);
 
     /// <summary>How many times a backend went down (active checks), was ejected (passive), came back up, and finished a drain.</summary>
     public sealed record StateChanges(int Downs, int Ejections, int Recoveries, int DrainsCompleted);

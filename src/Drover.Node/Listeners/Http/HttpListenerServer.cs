@@ -73,6 +73,7 @@ public sealed class HttpListenerServer(ListenerConfig config, Func<IHttpForwarde
             }
         });
 
+        handler.Counters = Counters; // body bytes of forwarded requests count on the listener too
         await app.StartAsync(cancellationToken);
         _app = app;
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();

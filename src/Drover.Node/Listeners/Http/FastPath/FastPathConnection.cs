@@ -42,6 +42,10 @@ internal sealed class FastPathConnection
     private bool _clientGone;
     private Sessions.StickyRequest? _sticky;
 
+    // Response body bytes relayed for the current request (framing of chunked bodies included),
+    // added to the counters once per response rather than per read.
+    private long _relayed;
+
     // The current request's access-log fields, kept only when the log is on (reset per request).
     private readonly bool _logging;
     private readonly string? _clientText;
@@ -293,6 +297,9 @@ internal sealed class FastPathConnection
                 headConsumed = true;
                 await CopyClientBodyAsync(connection.Output, contentLength);
                 await connection.Output.FlushAsync();
+                // The whole body reached the backend's pipe: counted once (a failure midway is a failed request).
+                backend.AddBytesIn(contentLength);
+                _fastPath.Counters.AddBytesIn(contentLength);
                 head = await ReadResponseHeadAsync(connection, timeout, isHead);
             }
             else
@@ -385,13 +392,26 @@ internal sealed class FastPathConnection
             var closeAfter = clientClose || framing == BodyFraming.UntilClose;
             var backendReusable = !_response.ConnectionClose && framing != BodyFraming.UntilClose;
             RelayResponseHead(connection, closeAfter, sticky?.SetCookieField(backend));
-            var ok = framing switch
+            _relayed = 0;
+            bool ok;
+            try
             {
-                BodyFraming.ContentLength => await CopyBackendBodyAsync(connection, responseLength, pool),
-                BodyFraming.Chunked => await CopyChunkedBodyAsync(connection, pool),
-                BodyFraming.UntilClose => await CopyBackendBodyAsync(connection, long.MaxValue, pool),
-                _ => true,
-            };
+                ok = framing switch
+                {
+                    BodyFraming.ContentLength => await CopyBackendBodyAsync(connection, responseLength, pool),
+                    BodyFraming.Chunked => await CopyChunkedBodyAsync(connection, pool),
+                    BodyFraming.UntilClose => await CopyBackendBodyAsync(connection, long.MaxValue, pool),
+                    _ => true,
+                };
+            }
+            finally
+            {
+                if (_relayed > 0)
+                {
+                    backend.AddBytesOut(_relayed);
+                    _fastPath.Counters.AddBytesOut(_relayed);
+                }
+            }
             var flush = await _output.FlushAsync();
 
             if (!ok && !_clientGone) pool.ReportFailure(backend, "failed while sending the response body");
@@ -525,6 +545,7 @@ internal sealed class FastPathConnection
             var slice = buffer.Slice(0, Math.Min(length, buffer.Length));
             foreach (var segment in slice) _output.Write(segment.Span);
             length -= slice.Length;
+            _relayed += slice.Length;
             connection.Input.AdvanceTo(slice.End);
             var flush = await _output.FlushAsync();
             if (flush.IsCompleted)
@@ -555,6 +576,7 @@ internal sealed class FastPathConnection
                 if (body < 0) return false;
                 _output.Write(segment.Span[..body]);
                 taken += body;
+                _relayed += body;
                 if (scanner.IsComplete) break;
             }
             connection.Input.AdvanceTo(buffer.GetPosition(taken));
