@@ -51,47 +51,40 @@ def _status_field(pid, name):
     return 0
 
 
-def rss_kib(pid):
-    """VmRSS of pid plus all its descendants (nginx: master + workers), in KiB."""
-    total, todo = 0, [pid]
+def _tree(pid, read):
+    """Yields read(p) for pid and each of its descendants that is still there (nginx: master + workers)."""
+    todo = [pid]
     while todo:
         p = todo.pop()
         try:
-            total += _status_field(p, "VmRSS")
+            value = read(p)
         except OSError:
-            continue
+            continue  # gone meanwhile
+        yield value
         todo.extend(_children(p))
-    print(total)
+
+
+def _cpu_ticks_of(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        stat = f.read()
+    fields = stat[stat.rfind(")") + 2:].split()
+    return int(fields[11]) + int(fields[12])  # utime + stime
+
+
+def rss_kib(pid):
+    """VmRSS of pid plus all its descendants, in KiB."""
+    print(sum(_tree(pid, lambda p: _status_field(p, "VmRSS"))))
 
 
 def cpu_ticks(pid):
     """utime + stime of pid and all its descendants, in clock ticks (for CPU per request)."""
-    total, todo = 0, [pid]
-    while todo:
-        p = todo.pop()
-        try:
-            with open(f"/proc/{p}/stat") as f:
-                stat = f.read()
-        except OSError:
-            continue
-        fields = stat[stat.rfind(")") + 2:].split()
-        total += int(fields[11]) + int(fields[12])
-        todo.extend(_children(p))
-    print(total)
+    print(sum(_tree(pid, _cpu_ticks_of)))
 
 
 def threads(pid):
     """Processes and threads of pid's tree, e.g. '1 process, 1 thread' (to record what 'default threads' became)."""
-    procs, thr, todo = 0, 0, [pid]
-    while todo:
-        p = todo.pop()
-        try:
-            thr += _status_field(p, "Threads")
-            procs += 1
-        except OSError:
-            continue
-        todo.extend(_children(p))
-    print(f"{procs} process(es), {thr} thread(s)")
+    counts = list(_tree(pid, lambda p: _status_field(p, "Threads")))
+    print(f"{len(counts)} process(es), {sum(counts)} thread(s)")
 
 
 def established_to(port):
