@@ -32,6 +32,7 @@ public sealed class ListenerActor : ReceiveActor
             Context.Parent.Tell(new ListenerProtocol.BindFailed(_name, reason));
             Context.Stop(Self);
         });
+        Receive<ListenerProtocol.Reroute>(reroute => _server.Reroute(reroute.Routes));
         Receive<ListenerProtocol.Unbind>(unbind =>
         {
             var replyTo = Sender;
@@ -47,6 +48,7 @@ public sealed class ListenerActor : ReceiveActor
     {
         Receive<Started>(_ => { });
         Receive<ListenerProtocol.Unbind>(_ => { });
+        Receive<ListenerProtocol.Reroute>(_ => { });
     }
 
     protected override void PreStart()

@@ -13,4 +13,7 @@ public static class ListenerProtocol
     public sealed record Unbind(TimeSpan Drain);
 
     public sealed record Unbound(string Listener);
+
+    /// <summary>A reload changed where the listener sends traffic but kept its socket: swap the routes in place.</summary>
+    public sealed record Reroute(ListenerRoutes Routes);
 }

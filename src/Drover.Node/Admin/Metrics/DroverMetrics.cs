@@ -31,7 +31,8 @@ public sealed class DroverMetrics
         [MemberStatus.Joining, MemberStatus.WeaklyUp, MemberStatus.Up, MemberStatus.Leaving, MemberStatus.Exiting, MemberStatus.Down, MemberStatus.Removed];
 
     private readonly DroverRuntime _runtime;
-    private readonly DroverConfig _config;
+    // The config in force (a reload replaces it).
+    private DroverConfig _config => _runtime.Config;
     private readonly ActorSystem _system;
     private readonly Func<Readiness.Result> _readiness;
     private readonly SemaphoreSlim _gate = new(1, 1); // concurrent scrapes take turns: the cursors are shared
@@ -50,7 +51,6 @@ public sealed class DroverMetrics
     public DroverMetrics(DroverRuntime runtime, DroverConfig config, ActorSystem system, Func<Readiness.Result> readiness)
     {
         _runtime = runtime;
-        _config = config;
         _system = system;
         _readiness = readiness;
         Registry = Prometheus.Metrics.NewCustomRegistry();
