@@ -41,17 +41,18 @@ public sealed class ReloadNode : IAsyncDisposable
     }
 
     /// <summary>Replaces the file (atomically, by rename, as editors and config management do).</summary>
-    public async Task WriteAsync(string drover)
+    /// <param name="akka">Appended after the test's akka settings (to change them).</param>
+    public async Task WriteAsync(string drover, string akka = "")
     {
         var temp = Path.Combine(_directory, $"next-{Guid.NewGuid():N}.tmp");
-        await System.IO.File.WriteAllTextAsync(temp, Text(drover));
+        await System.IO.File.WriteAllTextAsync(temp, Text(drover) + akka + "\n");
         System.IO.File.Move(temp, File, overwrite: true);
     }
 
     /// <summary>Writes the file and runs <c>drover HOST:PORT lb reload</c> against the node.</summary>
-    public async Task<CliRunner.Result> ReloadAsync(string drover)
+    public async Task<CliRunner.Result> ReloadAsync(string drover, string akka = "")
     {
-        await WriteAsync(drover);
+        await WriteAsync(drover, akka);
         return await CliRunner.RunAsync(Commands, "lb reload");
     }
 

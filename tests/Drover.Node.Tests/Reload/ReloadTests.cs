@@ -64,6 +64,33 @@ public sealed class ReloadTests
     }
 
     [Fact]
+    public async Task New_weights_and_balance_apply_in_place_and_an_akka_change_is_noted_not_applied()
+    {
+        await using var demo = await DemoBackends.StartAsync(2);
+        string Config(int w2, string balance) => $$"""
+            drover {
+              listeners.web { mode = http, bind = "127.0.0.1:0", routes = [ { pool = p } ] }
+              pools.p {
+                balance = {{balance}}, slow-start = 0s
+                backends = [ { id = b1, address = "{{demo.All[0].EndPoint}}" }, { id = b2, address = "{{demo.All[1].EndPoint}}", weight = {{w2}} } ]
+              }
+            }
+            """;
+        await using var node = await ReloadNode.StartAsync(Config(1, "round-robin"));
+        using var client = new HttpClient { BaseAddress = new Uri($"http://{node.Listener("web")}") };
+        var b2 = node.Pool("p").Snapshot.Find("b2")!;
+
+        var reload = await node.ReloadAsync(Config(0, "least-connections"), akka: "akka.loglevel = ERROR");
+        Assert.True(reload.ExitCode == 0, reload.Error);
+        Assert.Contains("reload: ~pool p (weights, balance)", reload.Output);
+        Assert.Contains("note: the akka section changed: akka section changes need a restart (not applied)", reload.Output);
+        for (var i = 0; i < 6; i++) Assert.Equal("b1", await BackendOfAsync(client));
+        Assert.Same(b2, node.Pool("p").Snapshot.Find("b2"));
+        Assert.Equal(0, b2.ConfiguredWeight);
+        Assert.Equal("least-connections", (await CliRunner.LinesAsync(node.Commands, "lb pools"))[0].Split(" | ")[1]);
+    }
+
+    [Fact]
     public async Task An_added_backend_ramps_with_slow_start()
     {
         await using var demo = await DemoBackends.StartAsync(2);
@@ -101,7 +128,7 @@ public sealed class ReloadTests
         var t = node.Pool("t");
         using var client = new HttpClient { BaseAddress = new Uri($"http://{node.Listener("web")}") };
 
-        var slow = client.GetAsync("/delay/2000");
+        var slow = client.GetAsync("/delay/4000");
         await Eventually.TrueAsync(() => p.Snapshot.Backends.Any(b => b.Active > 0), Deadline, "the slow request reached a backend");
         var busy = p.Snapshot.Backends.Single(b => b.Active > 0).Id;
 
@@ -131,7 +158,7 @@ public sealed class ReloadTests
         await EchoAsync(stream, "after the reload");
         using var finished = await slow;
         Assert.Equal(HttpStatusCode.OK, finished.StatusCode);
-        Assert.Equal($"{busy} waited 2000 ms\n", await finished.Content.ReadAsStringAsync());
+        Assert.Equal($"{busy} waited 4000 ms\n", await finished.Content.ReadAsStringAsync());
         tcp.Client.Shutdown(SocketShutdown.Send);
         Assert.Equal(0, await stream.ReadAsync(new byte[16]));
     }
@@ -160,6 +187,7 @@ public sealed class ReloadTests
         Assert.Contains("reload: +pool api, ~listener web (routes)", reload.Output);
         Assert.Equal("b2", await BackendOfAsync(client, "/api/x"));
         Assert.Equal("b1", await BackendOfAsync(client, "/other"));
+        Assert.Contains(await CliRunner.LinesAsync(node.Commands, "lb listeners"), l => l.StartsWith("web | http | ") && l.EndsWith("routes to api, p"));
         var pools = await CliRunner.LinesAsync(node.Commands, "lb pools");
         Assert.Contains(pools, l => l.StartsWith("api | "));
         Assert.Contains("Count: 2 pools", pools);
@@ -182,7 +210,7 @@ public sealed class ReloadTests
         await socket.ConnectAsync(old);
         // Keep-alive: one request answered, then a slow one in flight when the listener goes.
         Assert.Contains("200 OK", await ExchangeAsync(socket, "GET /first HTTP/1.1\r\nHost: x\r\n\r\n", "b1: GET /first"));
-        await socket.SendAsync(Encoding.ASCII.GetBytes("GET /delay/1500 HTTP/1.1\r\nHost: x\r\n\r\n"), SocketFlags.None);
+        await socket.SendAsync(Encoding.ASCII.GetBytes("GET /delay/4000 HTTP/1.1\r\nHost: x\r\n\r\n"), SocketFlags.None);
         await Eventually.TrueAsync(() => node.Pool("p").Snapshot.Backends[0].Active > 0, Deadline, "the slow request reached the backend");
 
         var reload = await node.ReloadAsync($$"""
@@ -212,7 +240,7 @@ public sealed class ReloadTests
         var rest = Encoding.ASCII.GetString(await ReadToEndAsync(socket, Deadline));
         Assert.StartsWith("HTTP/1.1 200 OK", rest);
         Assert.Contains("Connection: close", rest, StringComparison.OrdinalIgnoreCase);
-        Assert.Contains("b1 waited 1500 ms\n", rest); // the demo backend's body, chunked
+        Assert.Contains("b1 waited 4000 ms\n", rest); // the demo backend's body, chunked
         Assert.EndsWith("0\r\n\r\n", rest); // and complete
         Assert.False(node.Node.Runtime.Listeners.ContainsKey("old"));
         // The other listener never noticed.
