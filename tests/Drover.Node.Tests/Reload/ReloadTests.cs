@@ -12,7 +12,7 @@ namespace Drover.Node.Tests.Reload;
 /// Hot reload of the drover section on a real node: what changes applies, and nothing that is open
 /// (requests in flight, TCP connections, keep-alive connections, listening sockets) is dropped.
 /// </summary>
-public sealed class ReloadTests
+public sealed class ReloadTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(20);
 
@@ -46,7 +46,9 @@ public sealed class ReloadTests
         var b1 = pool.Snapshot.Find("b1")!;
         var version = pool.Snapshot.Version;
 
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var reload = await node.ReloadAsync(Config("b1", "b2"));
+        output.WriteLine($"lb reload (file write, CLI connect, load, validate, apply) took {System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds:0} ms");
         Assert.True(reload.ExitCode == 0, reload.Error);
         Assert.Contains("reload: ~pool p (+b2)", reload.Output);
 
