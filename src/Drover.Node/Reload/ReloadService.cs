@@ -39,14 +39,20 @@ public sealed class ReloadService(ConfigReloader reloader, DroverRuntime runtime
         {
             if (runtime.Config.Reload.Watch) Run("file change", onlyIfChanged: true);
         });
-        // The directory, not the file: editors that save by rename replace the file the watcher would hold.
-        _watcher = new FileSystemWatcher(Path.GetDirectoryName(file)!, Path.GetFileName(file))
+        // The directory, not only the file's name: editors save by rename, and a Kubernetes ConfigMap
+        // swaps a "..data" symlink, so the file's own name may see no event at all. Other files (an
+        // access log written beside it) are ignored, or they would keep the debounce from ever ending.
+        // After the debounce the file is read once; a file whose text did not change is left alone.
+        var name = Path.GetFileName(file);
+        bool Relevant(FileSystemEventArgs e) =>
+            e.Name == name || e.Name?.StartsWith("..", StringComparison.Ordinal) == true || e is RenamedEventArgs { OldName: var old } && old == name;
+        _watcher = new FileSystemWatcher(Path.GetDirectoryName(file)!)
         {
-            NotifyFilter = NotifyFilters.LastWrite | NotifyFilters.FileName | NotifyFilters.Size | NotifyFilters.CreationTime,
+            NotifyFilter = NotifyFilters.LastWrite | NotifyFilters.FileName | NotifyFilters.DirectoryName | NotifyFilters.Size | NotifyFilters.CreationTime,
         };
-        _watcher.Changed += (_, _) => Touch();
-        _watcher.Created += (_, _) => Touch();
-        _watcher.Renamed += (_, _) => Touch();
+        _watcher.Changed += (_, e) => { if (Relevant(e)) Touch(); };
+        _watcher.Created += (_, e) => { if (Relevant(e)) Touch(); };
+        _watcher.Renamed += (_, e) => { if (Relevant(e)) Touch(); };
         _watcher.EnableRaisingEvents = true;
         return Task.CompletedTask;
     }

@@ -398,6 +398,52 @@ public sealed class ReloadTests(Xunit.Abstractions.ITestOutputHelper output)
         Assert.Equal(["b1", "b2"], seen.Order());
     }
 
+    [Fact]
+    public async Task A_kubernetes_configmap_update_is_seen_by_the_watcher()
+    {
+        // The layout kubelet writes for a mounted ConfigMap: drover.hocon -> ..data/drover.hocon,
+        // ..data -> ..2026_a; an update writes a new timestamped directory and renames a new
+        // ..data symlink over the old one, so no event ever names drover.hocon itself.
+        await using var demo = await DemoBackends.StartAsync(2);
+        var directory = Directory.CreateTempSubdirectory("drover-configmap-").FullName;
+        string Config(params string[] ids) => $$"""
+            {{TestNode.CmdForTests}}
+            {{TestNode.AdminForTests}}
+            drover {
+              listeners.web { mode = http, bind = "127.0.0.1:0", routes = [ { pool = p } ] }
+              pools.p { slow-start = 0s, backends = [ {{Backends(demo, ids)}} ] }
+            }
+            {{TestNode.AkkaForTests}}
+            """;
+        void Publish(string version, string text)
+        {
+            Directory.CreateDirectory(Path.Combine(directory, version));
+            File.WriteAllText(Path.Combine(directory, version, "drover.hocon"), text);
+            var temp = Path.Combine(directory, "..data_tmp");
+            File.CreateSymbolicLink(temp, version);
+            // rename(2) of a symlink over a symlink, as kubelet does (File.Move follows the link to its directory).
+            using var mv = System.Diagnostics.Process.Start("mv", ["-Tf", temp, Path.Combine(directory, "..data")])!;
+            mv.WaitForExit();
+            Assert.Equal(0, mv.ExitCode);
+        }
+        try
+        {
+            Publish("..2026_a", Config("b1"));
+            File.CreateSymbolicLink(Path.Combine(directory, "drover.hocon"), Path.Combine("..data", "drover.hocon"));
+            var config = Hosting.ConfigLoader.Load(Path.Combine(directory, "drover.hocon"), new System.Collections.Hashtable());
+            await using var node = await TestNode.StartAsync(config);
+            var pool = node.Runtime.Pools["p"];
+            Assert.Equal("b1", Assert.Single(pool.Snapshot.Backends).Id);
+
+            Publish("..2026_b", Config("b1", "b2"));
+            await Eventually.TrueAsync(() => pool.Snapshot.Backends.Length == 2, Deadline, "the watcher saw the ConfigMap update");
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
     private static async Task EchoAsync(NetworkStream stream, string text)
     {
         var bytes = Encoding.ASCII.GetBytes(text);
