@@ -322,10 +322,23 @@ public sealed class ReloadTests(Xunit.Abstractions.ITestOutputHelper output)
         Assert.Contains("drover.listeners.web.routes[0].pool: unknown pool 'nope'", error);
         Assert.Contains("drover.pools.p.balance: unknown balance mode 'fastest'", error);
 
+        // The node's log says the same.
+        var log = await CliRunner.LinesAsync(node.Commands, "log peek -c 50");
+        Assert.Contains(log, l => l.Contains("reload (lb reload): rejected, the running config stays: 2 problems:") && l.Contains("drover.pools.p.balance"));
+
         // A valid file with a change that needs a restart is rejected too, naming the key.
         var restart = await node.ReloadAsync(valid.Replace("drover {", "drover {\n  demo { backends = 2, first-port = 1 }"));
         Assert.NotEqual(0, restart.ExitCode);
         Assert.Contains("drover.demo: the demo backends start with the node; a change needs a restart", restart.Error);
+
+        // So is a new listener on a port in use: nothing of the reload applies.
+        using var squatter = new TcpListener(IPAddress.Loopback, 0);
+        squatter.Start();
+        var taken = ((IPEndPoint)squatter.LocalEndpoint).Port;
+        var busy = await node.ReloadAsync(valid.Replace("drover {", $"drover {{\n  listeners.more {{ mode = tcp, bind = \"127.0.0.1:{taken}\", pool = p }}"));
+        Assert.NotEqual(0, busy.ExitCode);
+        Assert.Contains($"drover.listeners.more.bind: 127.0.0.1:{taken} is already in use", busy.Error);
+        Assert.False(node.Node.Runtime.Listeners.ContainsKey("more"));
 
         Assert.Equal("b1", await BackendOfAsync(client));
         Assert.Equal(version, node.Pool("p").Snapshot.Version);
