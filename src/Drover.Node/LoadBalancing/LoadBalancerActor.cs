@@ -56,6 +56,7 @@ public sealed class LoadBalancerActor : ReceiveActor
         Receive<ListenerProtocol.Unbound>(_ => Context.Stop(Sender)); // a listener a reload removed has drained
         Receive<LoadBalancerProtocol.UnbindAll>(OnUnbindAll);
         Receive<LoadBalancerProtocol.Reload>(OnReload);
+        Receive<ReloadApplied>(OnReloadApplied);
     }
 
     protected override void PreStart()
@@ -179,14 +180,19 @@ public sealed class LoadBalancerActor : ReceiveActor
         }
 
         _reloaded = true;
+        var running = _config;
+        // In force from here: what starts now (a backend's health entity, a pool's sessions) reads the new config.
+        _config = next;
+        _runtime.Config = next;
+
         // 1. Pools first, so that every route compiled below finds its pool.
         foreach (var name in changes.AddedPools) StartPool(next.FindPool(name)!);
-        var reconfigured = new List<Task<PoolProtocol.Reconfigured>>();
+        var applied = new List<Task>();
         Func<PoolHandle, Sessions.PoolSessions?>? attach = _runtime.Sessions is { } sessions ? sessions.Attach : null;
         foreach (var change in changes.ChangedPools)
         {
             var handle = _runtime.Pools[change.Name];
-            reconfigured.Add(handle.Actor.Ask<PoolProtocol.Reconfigured>(
+            applied.Add(handle.Actor.Ask<PoolProtocol.Reconfigured>(
                 new PoolProtocol.Reconfigure(next.FindPool(change.Name)!, attach),
                 TimeSpan.FromSeconds(10)));
         }
@@ -194,7 +200,7 @@ public sealed class LoadBalancerActor : ReceiveActor
         // 2. Listeners: removed ones stop accepting and drain; moved ones bind anew, then the old
         // socket drains; every other one gets its routes compiled again (a pool it reaches may have
         // new timeouts) and swapped in without touching its socket.
-        var oldListeners = _config.Listeners.ToDictionary(l => l.Name, StringComparer.Ordinal);
+        var oldListeners = running.Listeners.ToDictionary(l => l.Name, StringComparer.Ordinal);
         foreach (var name in changes.RemovedListeners)
         {
             if (!_listeners.Remove(name, out var actor)) continue;
@@ -216,23 +222,34 @@ public sealed class LoadBalancerActor : ReceiveActor
                 _replacing[StartListener(listener, next)] = previous;
                 continue;
             }
-            if (_listeners.TryGetValue(listener.Name, out var actor)) actor.Tell(new ListenerProtocol.Reroute(RoutesFor(listener, next)));
+            if (_listeners.TryGetValue(listener.Name, out var actor))
+                applied.Add(actor.Ask<ListenerProtocol.Rerouted>(new ListenerProtocol.Reroute(RoutesFor(listener, next)), TimeSpan.FromSeconds(10)));
         }
 
-        // 3. Removed pools: no listener routes to them any more; each stops once nothing is in flight on it.
+        // 3. Removed pools leave the runtime now (lb pools, metrics) and retire once every listener
+        // has its new routes (step 4): then nothing new can reach them.
+        var retiring = new List<PoolHandle>();
         foreach (var name in changes.RemovedPools)
             if (_runtime.Pools.TryRemove(name, out var handle))
-                handle.Actor.Tell(PoolProtocol.Retire.Instance);
+                retiring.Add(handle);
 
-        _config = next;
-        _runtime.Config = next;
         _log.Info("reload: {0}", summary);
-
         var replyTo = Sender;
-        Task.WhenAll(reconfigured).PipeTo(replyTo, Self,
-            success: _ => new LoadBalancerProtocol.ReloadResult(true, summary, []),
-            failure: ex => new LoadBalancerProtocol.ReloadResult(true, $"{summary} (a pool did not confirm in time: {ex.GetBaseException().Message})", []));
+        Task.WhenAll(applied).PipeTo(Self, Self,
+            success: () => new ReloadApplied(replyTo, summary, retiring, null),
+            failure: ex => new ReloadApplied(replyTo, summary, retiring, ex.GetBaseException().Message));
     }
+
+    /// <summary>4. Every changed pool published its snapshot and every listener swapped its routes: removed pools retire, and the reload is answered.</summary>
+    private void OnReloadApplied(ReloadApplied applied)
+    {
+        // A removed pool stops once nothing is in flight on it.
+        foreach (var handle in applied.Retiring) handle.Actor.Tell(PoolProtocol.Retire.Instance);
+        applied.ReplyTo.Tell(new LoadBalancerProtocol.ReloadResult(true,
+            applied.Late is null ? applied.Summary : $"{applied.Summary} (not every pool or listener confirmed in time: {applied.Late})", []));
+    }
+
+    private sealed record ReloadApplied(IActorRef ReplyTo, string Summary, IReadOnlyList<PoolHandle> Retiring, string? Late);
 
     /// <summary>New sockets (added or moved listeners) on ports that cannot be bound: rejected before anything changes.</summary>
     private IEnumerable<ConfigError> UnavailableBinds(DroverConfig next)

@@ -205,6 +205,8 @@ public sealed class PoolActor : ReceiveActor, IWithTimers
         foreach (var (entry, state) in stateChanges) ApplyAdminState(entry, state);
 
         WatchBackends();
+        // An entity told to stop may still have been stopping at that watch: watch again soon rather than at the next period.
+        if (_healthRegion is not null && healthChanged) Timers.StartSingleTimer("rewatch", PoolProtocol.WatchBackends.Instance, TimeSpan.FromMilliseconds(500));
         Publish();
         CheckDrains();
         Sender.Tell(new PoolProtocol.Reconfigured(_config.Name, _handle.Snapshot.Version));

@@ -93,6 +93,62 @@ public sealed class ReloadTests(Xunit.Abstractions.ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_state_changed_in_the_file_applies_and_an_unchanged_one_leaves_an_operators_drain_alone()
+    {
+        await using var demo = await DemoBackends.StartAsync(3);
+        string Config(string b1State, int b3Weight) => $$"""
+            drover {
+              listeners.web { mode = http, bind = "127.0.0.1:0", routes = [ { pool = p } ] }
+              pools.p {
+                slow-start = 0s
+                backends = [
+                  { id = b1, address = "{{demo.All[0].EndPoint}}", state = {{b1State}} }
+                  { id = b2, address = "{{demo.All[1].EndPoint}}" }
+                  { id = b3, address = "{{demo.All[2].EndPoint}}", weight = {{b3Weight}} }
+                ]
+              }
+            }
+            """;
+        await using var node = await ReloadNode.StartAsync(Config("ready", 1));
+        await CliRunner.LinesAsync(node.Commands, "lb drain -p p -b b2");
+
+        var reload = await node.ReloadAsync(Config("maint", 2));
+        Assert.True(reload.ExitCode == 0, reload.Error);
+        Assert.Contains("reload: ~pool p (weights, state b1)", reload.Output);
+        var backends = await CliRunner.LinesAsync(node.Commands, "lb backends -p p");
+        Assert.Contains(backends, l => l.StartsWith("b1 | ") && l.Contains(" | maint"));
+        Assert.Contains(backends, l => l.StartsWith("b2 | ") && l.Contains(" | drain"));
+        Assert.Contains(backends, l => l.StartsWith("b3 | ") && l.Contains(" | ready") && l.Contains("weight 2/2"));
+        using var client = new HttpClient { BaseAddress = new Uri($"http://{node.Listener("web")}") };
+        for (var i = 0; i < 4; i++) Assert.Equal("b3", await BackendOfAsync(client));
+    }
+
+    [Fact]
+    public async Task New_health_settings_restart_the_checks_from_the_new_config()
+    {
+        await using var demo = await DemoBackends.StartAsync(2);
+        string Config(string health) => $$"""
+            drover {
+              listeners.web { mode = http, bind = "127.0.0.1:0", routes = [ { pool = p } ] }
+              pools.p { slow-start = 0s, {{health}} backends = [ {{Backends(demo, "b1", "b2")}} ] }
+            }
+            """;
+        await using var node = await ReloadNode.StartAsync(Config(""));
+        var pool = node.Pool("p");
+        Assert.Equal(2, pool.Snapshot.Candidates.Length);
+
+        // The demo backends answer /healthz with "ok": checks that expect another body take every backend down.
+        var reload = await node.ReloadAsync(Config("health.active { path = \"/healthz\", expect-body = nope, interval = 200ms, timeout = 1s, fall = 1, rise = 1 },"));
+        Assert.True(reload.ExitCode == 0, reload.Error);
+        Assert.Contains("reload: ~pool p (health)", reload.Output);
+        await Eventually.TrueAsync(() => pool.Snapshot.Candidates.Length == 0, Deadline, "the new checks took the backends down");
+
+        // And back: checks that the backends pass bring them back.
+        Assert.Equal(0, (await node.ReloadAsync(Config("health.active { path = \"/healthz\", interval = 200ms, timeout = 1s, fall = 1, rise = 1 },"))).ExitCode);
+        await Eventually.TrueAsync(() => pool.Snapshot.Candidates.Length == 2, Deadline, "the healthy checks brought them back");
+    }
+
+    [Fact]
     public async Task An_added_backend_ramps_with_slow_start()
     {
         await using var demo = await DemoBackends.StartAsync(2);
