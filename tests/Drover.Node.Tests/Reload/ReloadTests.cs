@@ -149,6 +149,31 @@ public sealed class ReloadTests(Xunit.Abstractions.ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Metrics_drop_what_a_reload_removed()
+    {
+        await using var demo = await DemoBackends.StartAsync(2);
+        string Config(string extra, params string[] ids) => $$"""
+            drover {
+              listeners.web { mode = http, bind = "127.0.0.1:0", routes = [ { pool = p } ] }
+              {{extra}}
+              pools.p { backends = [ {{Backends(demo, ids)}} ] }
+            }
+            """;
+        await using var node = await ReloadNode.StartAsync(Config("listeners.old { mode = tcp, bind = \"127.0.0.1:0\", pool = p }", "b1", "b2"));
+        var admin = node.Node.Admin.EndPoint!;
+        var before = await PrometheusText.ScrapeAsync(admin);
+        Assert.Equal(1, before.Value("drover_backend_configured_weight", ("pool", "p"), ("backend", "b2")));
+        Assert.Equal(1, before.Value("drover_listener_up", ("listener", "old")));
+
+        Assert.Equal(0, (await node.ReloadAsync(Config("", "b1"))).ExitCode);
+        var after = await PrometheusText.ScrapeAsync(admin);
+        Assert.DoesNotContain(after.Samples, s => s.Labels.TryGetValue("backend", out var b) && b == "b2");
+        Assert.DoesNotContain(after.Samples, s => s.Labels.TryGetValue("listener", out var l) && l == "old");
+        Assert.Equal(1, after.Value("drover_backend_configured_weight", ("pool", "p"), ("backend", "b1")));
+        Assert.Equal(1, after.Value("drover_listener_up", ("listener", "web")));
+    }
+
+    [Fact]
     public async Task An_added_backend_ramps_with_slow_start()
     {
         await using var demo = await DemoBackends.StartAsync(2);
