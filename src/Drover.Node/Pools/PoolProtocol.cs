@@ -1,3 +1,4 @@
+using Drover.Core.Configuration;
 using Drover.Core.Health;
 using Drover.Core.Pools;
 
@@ -61,6 +62,21 @@ public static class PoolProtocol
 
     /// <summary>Published once when a draining (or maint) backend's last in-flight request or connection has ended.</summary>
     public sealed record BackendDrained(string Pool, string BackendId);
+
+    /// <summary>
+    /// A reload changed the pool: apply <paramref name="Config"/> in place (see <see cref="PoolActor"/>);
+    /// answered with <see cref="Reconfigured"/> once the new snapshot is published.
+    /// </summary>
+    /// <param name="AttachSessions">Builds the pool's sticky-session API when <c>sticky</c> changed (local only, never sent remotely).</param>
+    public sealed record Reconfigure(PoolConfig Config, Func<PoolHandle, Sessions.PoolSessions?>? AttachSessions);
+
+    public sealed record Reconfigured(string Pool, long Version);
+
+    /// <summary>A reload removed the pool and no listener routes to it any more: stop once nothing is in flight.</summary>
+    public sealed record Retire
+    {
+        public static readonly Retire Instance = new();
+    }
 
     internal sealed record Tick
     {

@@ -31,12 +31,17 @@ public sealed class DroverMetrics
         [MemberStatus.Joining, MemberStatus.WeaklyUp, MemberStatus.Up, MemberStatus.Leaving, MemberStatus.Exiting, MemberStatus.Down, MemberStatus.Removed];
 
     private readonly DroverRuntime _runtime;
-    private readonly DroverConfig _config;
+    // The config in force (a reload replaces it).
+    private DroverConfig _config => _runtime.Config;
     private readonly ActorSystem _system;
     private readonly Func<Readiness.Result> _readiness;
     private readonly SemaphoreSlim _gate = new(1, 1); // concurrent scrapes take turns: the cursors are shared
     private readonly Dictionary<object, long[]> _cursors = new(ReferenceEqualityComparer.Instance);
     private readonly HashSet<object> _seen = new(ReferenceEqualityComparer.Instance);
+    // The label sets exported at the last scrape: a pool, backend or listener that a reload removed loses its series.
+    private HashSet<(string Pool, string Backend)> _backendSeries = new();
+    private HashSet<string> _poolSeries = new(StringComparer.Ordinal);
+    private HashSet<string> _listenerSeries = new(StringComparer.Ordinal);
 
     private readonly Counter _listenerRequests, _listenerConnections, _listenerBytesIn, _listenerBytesOut, _fastPathRequests, _fastPathHandovers;
     private readonly Gauge _listenerActive, _listenerUp;
@@ -50,7 +55,6 @@ public sealed class DroverMetrics
     public DroverMetrics(DroverRuntime runtime, DroverConfig config, ActorSystem system, Func<Readiness.Result> readiness)
     {
         _runtime = runtime;
-        _config = config;
         _system = system;
         _readiness = readiness;
         Registry = Prometheus.Metrics.NewCustomRegistry();
@@ -119,6 +123,7 @@ public sealed class DroverMetrics
             for (var i = 0; i < pools.Length; i++) CollectPool(pools[i], states[i]);
             CollectCluster();
             ForgetUnseen();
+            RemoveGone(pools);
         }
         finally
         {
@@ -260,6 +265,42 @@ public sealed class DroverMetrics
         _seen.Add(source);
         if (!_cursors.TryGetValue(source, out var cursor)) _cursors[source] = cursor = new long[slots];
         return cursor;
+    }
+
+    /// <summary>Drops the series of pools, backends and listeners that a reload removed, so no gauge goes on reporting them.</summary>
+    private void RemoveGone(PoolHandle[] pools)
+    {
+        var backends = pools.SelectMany(p => p.Snapshot.Backends.Select(b => (p.Name, b.Id))).ToHashSet();
+        foreach (var (pool, id) in _backendSeries.Where(s => !backends.Contains(s)))
+        {
+            foreach (var collector in new Collector<Counter.Child>[] { _backendRequests, _backendConnections, _backendFailures, _backendRetries, _backendBytesIn, _backendBytesOut })
+                collector.RemoveLabelled(pool, id);
+            foreach (var gauge in new[] { _backendActive, _backendWeight, _backendConfiguredWeight }) gauge.RemoveLabelled(pool, id);
+            for (var s = 0; s < StatusClass.Count; s++) _backendResponses.RemoveLabelled(pool, id, StatusClass.Name(s));
+            foreach (var change in new[] { "down", "ejection", "recovery" }) _backendHealthChanges.RemoveLabelled(pool, id, change);
+            foreach (var health in HealthStates) _backendHealth.RemoveLabelled(pool, id, health);
+            foreach (var admin in AdminStates) _backendAdmin.RemoveLabelled(pool, id, admin);
+            _backendLatency.RemoveLabelled(pool, id);
+        }
+        _backendSeries = backends;
+
+        var poolNames = pools.Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
+        foreach (var pool in _poolSeries.Where(p => !poolNames.Contains(p)))
+        {
+            foreach (var collector in new Collector<Counter.Child>[] { _poolQueued, _poolQueueTimeouts, _poolQueueRejected, _poolRetriesDenied }) collector.RemoveLabelled(pool);
+            foreach (var gauge in new[] { _poolQueueWaiting, _poolPanic, _poolServing, _poolSessions }) gauge.RemoveLabelled(pool);
+        }
+        _poolSeries = poolNames;
+
+        var listeners = _config.Listeners.Select(l => l.Name).ToHashSet(StringComparer.Ordinal);
+        foreach (var listener in _listenerSeries.Where(l => !listeners.Contains(l)))
+        {
+            foreach (var collector in new Collector<Counter.Child>[] { _listenerConnections, _listenerBytesIn, _listenerBytesOut, _fastPathRequests, _fastPathHandovers })
+                collector.RemoveLabelled(listener);
+            foreach (var gauge in new[] { _listenerActive, _listenerUp }) gauge.RemoveLabelled(listener);
+            for (var s = 0; s < StatusClass.Count; s++) _listenerRequests.RemoveLabelled(listener, StatusClass.Name(s));
+        }
+        _listenerSeries = listeners;
     }
 
     /// <summary>Forgets the cursors of sources that are gone (replaced backends or listeners), so none is kept for ever.</summary>

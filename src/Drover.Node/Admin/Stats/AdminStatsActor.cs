@@ -21,7 +21,8 @@ public sealed class AdminStatsActor : ReceiveActor, IWithTimers
     private static readonly TimeSpan PoolAskTimeout = TimeSpan.FromSeconds(2);
 
     private readonly DroverRuntime _runtime;
-    private readonly DroverConfig _config;
+    // The config in force (a reload replaces it).
+    private DroverConfig _config => _runtime.Config;
     private readonly Func<Readiness.Result> _readiness;
     private readonly Func<string> _adminEndPoint;
     private readonly string _address;
@@ -35,7 +36,6 @@ public sealed class AdminStatsActor : ReceiveActor, IWithTimers
     public AdminStatsActor(DroverRuntime runtime, DroverConfig config, Func<Readiness.Result> readiness, Func<string> adminEndPoint)
     {
         _runtime = runtime;
-        _config = config;
         _readiness = readiness;
         _adminEndPoint = adminEndPoint;
         _address = Akka.Cluster.Cluster.Get(Context.System).SelfAddress.ToString();

@@ -17,12 +17,13 @@ public sealed class LbPalette : CommandPalette
     private static readonly TimeSpan WriteTimeout = TimeSpan.FromSeconds(3);
 
     private readonly DroverRuntime _runtime;
-    private readonly DroverConfig _config;
+
+    // The config in force (a reload replaces it), never the start-up singleton.
+    private DroverConfig _config => _runtime.Config;
 
     public LbPalette(DroverRuntime runtime, DroverConfig config) : base("lb", "listeners, pools and backends; admin states (cluster-wide)")
     {
         _runtime = runtime;
-        _config = config;
         var pool = new ArgumentSpec("pool", "p", "the pool", Required: true);
         var backend = new ArgumentSpec("backend", "b", "the backend's id", Required: true);
         Add(new CommandSpec("listeners", "every listener: name | mode | bound address | pools"), Listeners);
@@ -40,6 +41,17 @@ public sealed class LbPalette : CommandPalette
         Add(new CommandSpec("ready", "let a backend take traffic again, on every node", pool, backend), (r, c, t) => SetAsync(r, c, AdminState.Ready, t));
         Add(new CommandSpec("maint", "take a backend out entirely (sticky sessions too), on every node", pool, backend),
             (r, c, t) => SetAsync(r, c, AdminState.Maint, t));
+        Add(new CommandSpec("reload", "read the node's config file again and apply its drover section; an invalid one is rejected and the running config stays"), ReloadAsync);
+    }
+
+    private async Task<CommandResult> ReloadAsync(CommandRequest request, CommandContext context, CancellationToken cancellationToken)
+    {
+        if (_runtime.Reloader is not { } reloader)
+            return CommandResult.Fail("lb reload: this node has no config reloader");
+        var outcome = await reloader.ReloadAsync("lb reload", cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (!outcome.Applied) return CommandResult.Fail($"lb reload: rejected, the running config stays: {outcome.ErrorText}");
+        context.WriteLines([.. outcome.Notes.Select(n => $"note: {n}"), $"reload: {outcome.Summary}"]);
+        return CommandResult.Success;
     }
 
     private Task<CommandResult> Listeners(CommandRequest request, CommandContext context, CancellationToken cancellationToken)

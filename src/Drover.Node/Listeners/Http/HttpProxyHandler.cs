@@ -24,7 +24,14 @@ public sealed class HttpProxyHandler(RouteTable<PoolHandle> routes, IHttpForward
 {
     private readonly AccessLogWriter _accessLog = accessLog ?? AccessLogWriter.Disabled;
 
-    public RouteTable<PoolHandle> Routes { get; } = routes;
+    private RouteTable<PoolHandle> _routes = routes;
+
+    /// <summary>Read once per request; a reload swaps it (<see cref="IListenerServer.Reroute"/>).</summary>
+    public RouteTable<PoolHandle> Routes
+    {
+        get => Volatile.Read(ref _routes);
+        set => Volatile.Write(ref _routes, value);
+    }
 
     public async Task HandleAsync(HttpContext context)
     {

@@ -65,8 +65,9 @@ internal sealed class TcpProxyConnection
         try
         {
             _client.NoDelay = true;
-            PoolHandle? pool = _server.Pool;
-            if (_server.SniRoutes is { } sni)
+            var routes = _server.Routes; // once: a reload may swap them while this connection starts
+            PoolHandle? pool = routes.Pool;
+            if (routes.Sni is { } sni)
             {
                 (peeked, peekedLength, var serverName, var ok) = await InspectClientHelloAsync(stopping);
                 if (!ok) return;
