@@ -275,7 +275,7 @@ public sealed class DroverMetrics
         {
             foreach (var collector in new Collector<Counter.Child>[] { _backendRequests, _backendConnections, _backendFailures, _backendRetries, _backendBytesIn, _backendBytesOut })
                 collector.RemoveLabelled(pool, id);
-            foreach (var gauge in new[] { _backendActive, _backendWeight, _backendConfiguredWeight }) gauge.RemoveLabelled(pool, id);
+            foreach (var gauge in new[] { _backendActive, _backendWeight, _backendConfiguredWeight, _backendSessions }) gauge.RemoveLabelled(pool, id);
             for (var s = 0; s < StatusClass.Count; s++) _backendResponses.RemoveLabelled(pool, id, StatusClass.Name(s));
             foreach (var change in new[] { "down", "ejection", "recovery" }) _backendHealthChanges.RemoveLabelled(pool, id, change);
             foreach (var health in HealthStates) _backendHealth.RemoveLabelled(pool, id, health);
