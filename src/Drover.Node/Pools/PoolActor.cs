@@ -128,6 +128,9 @@ public sealed class PoolActor : ReceiveActor, IWithTimers
     /// ones leave the snapshot, so they take no new traffic, and drain. Pool-wide settings go to the
     /// handle; the new snapshot gets a higher version.
     /// </summary>
+    /// <summary>The last cluster-wide weights seen (<see cref="BackendWeightStore"/>), for backends a reload adds.</summary>
+    private LWWDictionary<string, string>? _setWeights;
+
     private void OnReconfigure(PoolProtocol.Reconfigure reconfigure)
     {
         var config = reconfigure.Config;
@@ -204,6 +207,8 @@ public sealed class PoolActor : ReceiveActor, IWithTimers
             _log.Info("pool {0}: backend {1} ({2}) added by reload{3}", _config.Name, entry.Backend.Id, entry.Backend.Address,
                 _config.SlowStart > TimeSpan.Zero ? $"; slow start ramps it over {_config.SlowStart.TotalSeconds:0.#} s" : "");
         foreach (var (entry, state) in stateChanges) ApplyAdminState(entry, state);
+        // A backend the reload added may have had a weight set cluster-wide (lb weight) already.
+        if (_setWeights is not null && added.Count > 0) OnSetWeights(_setWeights);
 
         WatchBackends();
         // An entity told to stop may still have been stopping at that watch: watch again soon rather than at the next period.
@@ -423,6 +428,7 @@ public sealed class PoolActor : ReceiveActor, IWithTimers
     /// </summary>
     private void OnSetWeights(LWWDictionary<string, string> weights)
     {
+        _setWeights = weights;
         var any = false;
         var now = _clock();
         foreach (var entry in _entries)

@@ -93,6 +93,26 @@ public sealed class ReloadTests(Xunit.Abstractions.ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_backend_added_back_by_reload_takes_the_weight_set_cluster_wide_with_lb_weight()
+    {
+        await using var demo = await DemoBackends.StartAsync(2);
+        string Config(params string[] ids) => $$"""
+            drover {
+              listeners.web { mode = http, bind = "127.0.0.1:0", routes = [ { pool = p } ] }
+              pools.p { slow-start = 0s, backends = [ {{Backends(demo, ids)}} ] }
+            }
+            """;
+        await using var node = await ReloadNode.StartAsync(Config("b1", "b2"));
+        Assert.Equal("p/b2: weight 4/1 (set 4) | applied on every node", (await CliRunner.LinesAsync(node.Commands, "lb weight -p p -b b2 -w 4"))[0]);
+
+        Assert.Equal(0, (await node.ReloadAsync(Config("b1"))).ExitCode);
+        var back = await node.ReloadAsync(Config("b1", "b2"));
+        Assert.True(back.ExitCode == 0, back.Error);
+        var row = (await CliRunner.LinesAsync(node.Commands, "lb backends -p p")).Single(l => l.StartsWith("b2 |"));
+        Assert.Contains("| weight 4/1 (set 4) |", row);
+    }
+
+    [Fact]
     public async Task A_state_changed_in_the_file_applies_and_an_unchanged_one_leaves_an_operators_drain_alone()
     {
         await using var demo = await DemoBackends.StartAsync(3);
