@@ -84,7 +84,7 @@ public static class SessionTraffic
     /// <summary>A request for <see cref="Key"/> through node <see cref="Via"/> (its index in the load's list) answered by another backend than the session's first.</summary>
     public sealed record Move(string Key, string From, string To, int Via);
 
-    /// <summary>Four loops sending every session in turn through <paramref name="through"/> until stopped: failures (non-200) and changes of backend.</summary>
+    /// <summary>Four loops sending every session in turn through each node of <paramref name="through"/> until stopped: failures (non-200) and changes of backend.</summary>
     public sealed class Load(IReadOnlyList<DroverNode> through, IReadOnlyList<Session> sessions)
     {
         public readonly ConcurrentQueue<string> Failures = new();
@@ -104,7 +104,8 @@ public static class SessionTraffic
                     Interlocked.Increment(ref Sent);
                     try
                     {
-                        var via = i % clients.Length;
+                        // Each pass over the sessions shifts the node, so every session goes through every node.
+                        var via = (i + i / sessions.Count) % clients.Length;
                         var (backend, response) = await StickyClients.GetAsync(clients[via], "/", ("X-User", session.Key));
                         using (response)
                         {
