@@ -101,6 +101,19 @@ public sealed class PoolSessions
         await AskAsync(new SessionProtocol.Bind(SessionKeys.EntityId(Name, key), backend.Id)).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// The pool published a new snapshot: a backend that stopped keeping sessions (down, ejected,
+    /// maint) loses its cached bindings on this node. Their owners rebind them when another node
+    /// finds the backend gone; this node asks the owner again instead of sending a session back to
+    /// the backend when it returns (the drills saw nodes disagree for good after a restart).
+    /// </summary>
+    internal void OnPublished(PoolSnapshot previous, PoolSnapshot current)
+    {
+        foreach (var backend in previous.Backends)
+            if (previous.KeepsSessions(backend) && current.Find(backend.Id) is { } now && !current.KeepsSessions(now))
+                Cache.RemoveBoundTo(now);
+    }
+
     /// <summary>The owner says the binding is another backend than this node's cache had.</summary>
     internal void OnBindingChanged(string key, string backendId)
     {

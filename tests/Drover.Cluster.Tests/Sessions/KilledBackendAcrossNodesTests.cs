@@ -81,4 +81,46 @@ public sealed class KilledBackendAcrossNodesTests(ITestOutputHelper output)
                 Assert.Equal(now[session.Key], await TestCluster.OwnerBindingAsync(node, Pool, session.Key));
         }
     }
+
+    /// <summary>
+    /// A node that saw no request for a session while its backend was away must not send it back
+    /// there when the backend returns: the owner rebound it (through another node) meanwhile. Found
+    /// by the drills: after a backend's restart two nodes kept sending sessions to it, one to the new one.
+    /// </summary>
+    [Fact]
+    public async Task A_node_that_missed_a_rebind_follows_the_owner_when_the_backend_returns()
+    {
+        await using var backends = await DemoBackends.StartAsync(3);
+        await using var cluster = await TestCluster.StartAsync(2, Config(backends));
+        var clients = cluster.Nodes.Select(n => StickyClients.Plain(n.Runtime.ListenerEndPoint("web"))).ToArray();
+        var bound = new Dictionary<string, string>();
+        for (var i = 0; i < 30; i++)
+        {
+            var key = $"user-{i}";
+            bound[key] = await StickyClients.BackendOfAsync(clients[i % 2], "/", ("X-User", key));
+            Assert.Equal(bound[key], await StickyClients.BackendOfAsync(clients[(i + 1) % 2], "/", ("X-User", key))); // cached on both nodes
+        }
+        var victim = bound.Values.GroupBy(b => b).OrderByDescending(g => g.Count()).First().Key;
+        var port = backends.All.Single(b => b.Id == victim).EndPoint.Port;
+        var onVictim = bound.Where(kv => kv.Value == victim).Select(kv => kv.Key).ToList();
+
+        await backends.StopAsync(victim);
+        await Eventually.TrueAsync(() => cluster.Nodes.All(n => !InRotation(n, victim)), TimeSpan.FromSeconds(15), $"{victim} out of rotation on both nodes");
+        var moved = new Dictionary<string, string>();
+        foreach (var key in onVictim) // only through node 1: node 2 never hears of the rebinds
+        {
+            moved[key] = await StickyClients.BackendOfAsync(clients[0], "/", ("X-User", key));
+            Assert.NotEqual(victim, moved[key]);
+        }
+
+        await using var revived = await Drover.Node.Demo.DemoBackend.StartAsync(victim, new Drover.Core.Net.HostPort("127.0.0.1", port));
+        await Eventually.TrueAsync(() => cluster.Nodes.All(n => InRotation(n, victim)), TimeSpan.FromSeconds(15), $"{victim} back on both nodes");
+        var through2 = new Dictionary<string, string>();
+        foreach (var key in onVictim)
+            through2[key] = await StickyClients.BackendOfAsync(clients[1], "/", ("X-User", key));
+        output.WriteLine($"{onVictim.Count} sessions of {victim} rebound through node 1 while it was away; through node 2 after it returned: " +
+                         $"{onVictim.Count(k => through2[k] == moved[k])} on the owner's new backend, {onVictim.Count(k => through2[k] == victim)} back on {victim}");
+        foreach (var key in onVictim)
+            Assert.Equal(moved[key], through2[key]);
+    }
 }
