@@ -595,10 +595,13 @@ scenario_l7_rate() {
     for t in $(order "$r"); do
       local out="$RUN/logs/l7-rate.$t.r$r"
       rm -f "$out.requests.tsv"
+      local pid c0="" cpu=""; pid=$(target_pid "$t")
+      [[ -n $pid ]] && c0=$(bl cpu-ticks "$pid")
       load "$out.log" "$RATE_DUR" h2load --h1 -t1 -c"$CONNS" --rps="$per_client" --warm-up-time=1 -D "$RATE_DUR" \
         --log-file="$out.requests.tsv" "http://127.0.0.1:$(http_port "$t")/1k"
+      [[ -n $c0 ]] && cpu=$(( $(bl cpu-ticks "$pid") - c0 ))
       touch "$out.requests.tsv"
-      record l7-rate "$t" "$r" "$(bl h2load "$out.requests.tsv" "$out.log" "$RATE_DUR")" "{\"target_rps\": $RATE_TOTAL}"
+      record l7-rate "$t" "$r" "$(bl h2load "$out.requests.tsv" "$out.log" "$RATE_DUR" "$cpu")" "{\"target_rps\": $RATE_TOTAL}"
       gzip -f "$out.requests.tsv"
     done
   done
@@ -803,7 +806,7 @@ METHOD_RUNS="$ROUNDS round(s) of ${DUR}s, targets alternating (order rotated eac
 META+=("methods.l7-1k=wrk -t1 -c$CONNS -d${DUR}s --latency, GET /1k (1 KiB body), keep-alive; $METHOD_RUNS. p50/p99 from wrk's latency record (closed loop: includes queueing at 64 in flight).")
 META+=("methods.l7-64k=wrk -t1 -c$CONNS -d${DUR}s, GET /64k (64 KiB body), keep-alive; $METHOD_RUNS. MiB/s = bytes wrk received (headers included) / duration.")
 META+=("methods.l7-close=wrk -t1 -c$CONNS -d${DUR}s -H 'Connection: close', GET /1k: wrk opens a new TCP connection for every request (the server closes after each response); the proxy keeps its backend connections pooled. $METHOD_RUNS.")
-META+=("methods.l7-rate=h2load --h1 -t1 -c$CONNS --rps=R -D ${RATE_DUR}s --warm-up-time=1s, GET /1k, R = (half of HAProxy's l7-1k req/s in this run) / $CONNS per client; h2load's summary has no percentiles, so p50/p99/p99.9 are computed from its --log-file (one row per request). $RATE_ROUNDS round(s).")
+META+=("methods.l7-rate=h2load --h1 -t1 -c$CONNS --rps=R -D ${RATE_DUR}s --warm-up-time=1s, GET /1k, R = (half of HAProxy's l7-1k req/s in this run) / $CONNS per client; h2load's summary has no percentiles, so p50/p99/p99.9 are computed from its --log-file (one row per request). Proxy CPU per request: the proxy's utime+stime (its whole process tree, from /proc) over the run and its 1 s warm-up, divided by the requests served in that time; at a fixed offered rate this barely depends on what else the machine runs. $RATE_ROUNDS round(s).")
 META+=("methods.l4-throughput=iperf3 -c through each target's TCP listener to iperf3 -s, -t ${IPERF_DUR}s -O 1 (first second omitted), -P 1 and -P 8, received bits/s; $ROUNDS round(s).")
 META+=("methods.l4-connrate=ab -c $AB_CONC -t ${DUR}s, GET /1k over HTTP/1.0 without keep-alive through each target's TCP (L4) listener to the nginx backend: one new client connection and one new backend connection per request; $METHOD_RUNS.")
 META+=("methods.l4-memory=each proxy restarted, warmed up (ab -n 2000 through its L4 listener), then $MEM_CONNS idle TCP connections opened through its L4 listener to the nginx backend and held (lib/idle_conns.py); RSS = VmRSS of the proxy's processes (nginx: master + worker) from /proc, 2 s after all backend legs were established; per connection = (after - before) / connections.$( ((MEM_CONNS < MEM_CONNS_WANTED)) && echo " Not $MEM_CONNS_WANTED: the open-files hard limit here is $NOFILE and a proxy needs 2 descriptors per connection.")")

@@ -51,31 +51,40 @@ def _status_field(pid, name):
     return 0
 
 
-def rss_kib(pid):
-    """VmRSS of pid plus all its descendants (nginx: master + workers), in KiB."""
-    total, todo = 0, [pid]
+def _tree(pid, read):
+    """Yields read(p) for pid and each of its descendants that is still there (nginx: master + workers)."""
+    todo = [pid]
     while todo:
         p = todo.pop()
         try:
-            total += _status_field(p, "VmRSS")
+            value = read(p)
         except OSError:
-            continue
+            continue  # gone meanwhile
+        yield value
         todo.extend(_children(p))
-    print(total)
+
+
+def _cpu_ticks_of(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        stat = f.read()
+    fields = stat[stat.rfind(")") + 2:].split()
+    return int(fields[11]) + int(fields[12])  # utime + stime
+
+
+def rss_kib(pid):
+    """VmRSS of pid plus all its descendants, in KiB."""
+    print(sum(_tree(pid, lambda p: _status_field(p, "VmRSS"))))
+
+
+def cpu_ticks(pid):
+    """utime + stime of pid and all its descendants, in clock ticks (for CPU per request)."""
+    print(sum(_tree(pid, _cpu_ticks_of)))
 
 
 def threads(pid):
     """Processes and threads of pid's tree, e.g. '1 process, 1 thread' (to record what 'default threads' became)."""
-    procs, thr, todo = 0, 0, [pid]
-    while todo:
-        p = todo.pop()
-        try:
-            thr += _status_field(p, "Threads")
-            procs += 1
-        except OSError:
-            continue
-        todo.extend(_children(p))
-    print(f"{procs} process(es), {thr} thread(s)")
+    counts = list(_tree(pid, lambda p: _status_field(p, "Threads")))
+    print(f"{len(counts)} process(es), {sum(counts)} thread(s)")
 
 
 def established_to(port):
@@ -128,8 +137,9 @@ def _pct(sorted_values, p):
     return sorted_values[k]
 
 
-def h2load(log, summary, duration):
-    """h2load --log-file rows (start_us, status, latency_us) to percentiles; summary = h2load's stdout."""
+def h2load(log, summary, duration, cpu_ticks_delta=""):
+    """h2load --log-file rows (start_us, status, latency_us) to percentiles; summary = h2load's stdout.
+    cpu_ticks_delta: the proxy's CPU time (clock ticks) spent during the run, if there is a proxy."""
     lat, ok, other = [], 0, 0
     with open(log) as f:
         for line in f:
@@ -156,6 +166,12 @@ def h2load(log, summary, duration):
         "non_2xx": other,
         "socket_errors": (int(failed.group(2)) + int(failed.group(3))) if failed else None,
     }
+    if cpu_ticks_delta and lat:
+        # CPU per request at a fixed offered rate: unlike a closed-loop req/s figure, it barely
+        # moves when other processes share the machine, so it is the figure to compare builds by.
+        # The CPU time spans h2load's 1 s warm-up too, at the same offered rate: count those requests.
+        served = out["achieved_rps"] * (float(duration) + 1.0)
+        out["cpu_us_per_req"] = int(cpu_ticks_delta) * 1e6 / os.sysconf("SC_CLK_TCK") / served
     if not lat:
         out["error"] = "h2load logged no requests (see " + os.path.basename(summary) + ")"
     print(json.dumps(out))
@@ -258,6 +274,8 @@ def main():
         free_ports(int(args[0]))
     elif cmd == "rss":
         rss_kib(int(args[0]))
+    elif cmd == "cpu-ticks":
+        cpu_ticks(int(args[0]))
     elif cmd == "threads":
         threads(int(args[0]))
     elif cmd == "established-to":
@@ -265,7 +283,7 @@ def main():
     elif cmd == "wrk":
         wrk(args[0])
     elif cmd == "h2load":
-        h2load(args[0], args[1], args[2])
+        h2load(*args)
     elif cmd == "iperf3":
         iperf3(*args)
     elif cmd == "ab":

@@ -32,6 +32,7 @@ SCENARIOS = {
         ("p50_ms", "p50 latency", "ms", "lower"),
         ("p99_ms", "p99 latency", "ms", "lower"),
         ("p999_ms", "p99.9 latency", "ms", "lower"),
+        ("cpu_us_per_req", "proxy CPU per request", "µs", "lower"),
     ]),
     "l4-throughput": ("L4 TCP throughput (iperf3)", [
         ("gbit_s_p1", "1 stream (-P 1)", "Gbit/s", "higher"),

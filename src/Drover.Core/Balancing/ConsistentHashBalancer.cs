@@ -7,7 +7,7 @@ namespace Drover.Core.Balancing;
 /// <c>-weight / ln(u)</c>, with u a uniform value from hashing the key with the backend's id, and
 /// the highest score wins. Shares follow the weights exactly; removing a backend (from config, or
 /// from rotation while it is down) moves only the keys it had, whatever the other weights; and the
-/// result depends only on ids and configured weights, so every node agrees. A pick is O(backends),
+/// result depends only on ids and base weights, so every node agrees. A pick is O(backends),
 /// which for pools of tens of backends costs less than a ring lookup's cache misses.
 /// </summary>
 public sealed class ConsistentHashBalancer : IBalancer
@@ -19,11 +19,16 @@ public sealed class ConsistentHashBalancer : IBalancer
 
     /// <param name="backends">Every configured backend: the mapping is over all of them, so a backend out of rotation only hands its own keys on.</param>
     /// <param name="candidates">The backends that may take traffic now.</param>
-    public ConsistentHashBalancer(Backend[] backends, Backend[] candidates)
+    /// <param name="weights">
+    /// Each backend's base weight, in the order of <paramref name="backends"/>: the configured one, or
+    /// one set at run time (cluster-wide, so every node still agrees). Null: the configured weights.
+    /// </param>
+    public ConsistentHashBalancer(Backend[] backends, Backend[] candidates, IReadOnlyList<int>? weights = null)
     {
-        var members = backends.Where(b => b.ConfiguredWeight > 0).ToArray();
+        var weightOf = backends.Select((b, i) => weights is not null && i < weights.Count ? weights[i] : b.ConfiguredWeight).ToArray();
+        var members = backends.Where((_, i) => weightOf[i] > 0).ToArray();
         _seeds = members.Select(b => KeyHash.HashString(b.Id)).ToArray();
-        _weights = members.Select(b => (double)b.ConfiguredWeight).ToArray();
+        _weights = backends.Select((_, i) => weightOf[i]).Where(w => w > 0).Select(w => (double)w).ToArray();
         _candidateIndex = members.Select(b => Array.IndexOf(candidates, b)).ToArray();
         _equalWeights = _weights.Distinct().Count() <= 1;
     }

@@ -18,6 +18,9 @@ public sealed record DroverConfig(
     /// <summary><c>drover.cluster</c>: what every node of the cluster shares (the cookie secret).</summary>
     public ClusterConfig Cluster { get; init; } = ClusterConfig.Default;
 
+    /// <summary><c>drover.reload</c>: reload on a change of the config file (SIGHUP and <c>lb reload</c> always work).</summary>
+    public ReloadConfig Reload { get; init; } = ReloadConfig.Default;
+
     /// <summary><c>drover.shutdown</c>: how long readiness fails before listeners close, and how long they drain.</summary>
     public ShutdownConfig Shutdown { get; init; } = ShutdownConfig.Default;
 

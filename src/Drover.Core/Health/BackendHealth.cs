@@ -36,8 +36,8 @@ namespace Drover.Core.Health;
 /// </remarks>
 public sealed class BackendHealth
 {
-    private readonly ActiveHealthConfig _active;
-    private readonly PassiveHealthConfig _passive;
+    private ActiveHealthConfig _active;
+    private PassiveHealthConfig _passive;
 
     private bool _activeUp = true;
     private int _goodChecks;
@@ -58,7 +58,20 @@ public sealed class BackendHealth
         _rateRuleFrom = now;
     }
 
-    public HealthConfig Config { get; }
+    public HealthConfig Config { get; private set; }
+
+    /// <summary>
+    /// A reload changed the pool's health settings: the new thresholds apply from the next call; the
+    /// status, streaks and ejection count stay, so an up backend stays up and a down one still needs
+    /// <c>rise</c> good checks (the new <c>rise</c>) to return.
+    /// </summary>
+    public void Reconfigure(HealthConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        Config = config;
+        _active = config.Active;
+        _passive = config.Passive;
+    }
 
     public BackendHealthStatus Status { get; private set; } = BackendHealthStatus.Up;
 

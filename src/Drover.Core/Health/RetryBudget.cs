@@ -35,12 +35,19 @@ public sealed class RetryBudget
     public RetryBudget(double budget, Func<long> clockMilliseconds, int minRetriesPerWindow)
     {
         ArgumentNullException.ThrowIfNull(clockMilliseconds);
-        Budget = double.IsNaN(budget) ? 0 : Math.Clamp(budget, 0, 1);
+        Budget = budget;
         MinRetriesPerWindow = Math.Max(0, minRetriesPerWindow);
         _clock = clockMilliseconds;
     }
 
-    public double Budget { get; }
+    private double _budget;
+
+    /// <summary>The share of requests that may be retries; a reload may change it (the window's counts stay).</summary>
+    public double Budget
+    {
+        get => Volatile.Read(ref _budget);
+        set => Volatile.Write(ref _budget, double.IsNaN(value) ? 0 : Math.Clamp(value, 0, 1));
+    }
     public int MinRetriesPerWindow { get; }
 
     /// <summary>Retries granted since construction.</summary>

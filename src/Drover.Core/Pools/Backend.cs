@@ -22,6 +22,7 @@ public sealed class Backend
     private long _connections;
     private long _bytesIn;
     private long _bytesOut;
+    private int _configuredWeight;
 
     /// <param name="ordinal">The backend's position in its pool's config; hosts index per-backend state (connection pools) by it.</param>
     public Backend(string pool, BackendConfig config, int ordinal = 0)
@@ -30,7 +31,7 @@ public sealed class Backend
         Ordinal = ordinal;
         Id = config.Id;
         Address = config.Address;
-        ConfiguredWeight = config.Weight;
+        _configuredWeight = config.Weight;
         EndPoint = config.Address.ToEndPoint();
         DestinationPrefix = $"http://{config.Address.Authority}/";
     }
@@ -39,7 +40,11 @@ public sealed class Backend
     public int Ordinal { get; }
     public string Id { get; }
     public HostPort Address { get; }
-    public int ConfiguredWeight { get; }
+    /// <summary>The weight in the config; a reload changes it in place (the pool actor then publishes a new snapshot).</summary>
+    public int ConfiguredWeight => Volatile.Read(ref _configuredWeight);
+
+    /// <summary>A reload gave this backend a new weight; counters and health stay.</summary>
+    public void SetConfiguredWeight(int weight) => Volatile.Write(ref _configuredWeight, weight);
     public EndPoint EndPoint { get; }
 
     /// <summary>The URI prefix the HTTP forwarder sends to, computed once.</summary>

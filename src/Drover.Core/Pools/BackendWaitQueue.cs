@@ -23,7 +23,14 @@ public sealed class BackendWaitQueue(int size)
     private long _rejected;
     private long _queued;
 
-    public int Size { get; } = Math.Max(0, size);
+    private int _size = Math.Max(0, size);
+
+    /// <summary>Places in the queue; a reload may change it (waiters beyond a smaller size stay until served or timed out).</summary>
+    public int Size
+    {
+        get => Volatile.Read(ref _size);
+        set => Volatile.Write(ref _size, Math.Max(0, value));
+    }
 
     /// <summary>Requests waiting now.</summary>
     public int Waiting => Volatile.Read(ref _waiting);

@@ -11,8 +11,9 @@ namespace Drover.Core.Pools;
 public sealed class PoolSnapshot
 {
     private PoolSnapshot(PoolConfig config, long version, Backend[] backends, Backend[] candidates, int[] weights, IBalancer balancer,
-        bool[] keepsSessions)
+        Backend?[] byOrdinal, bool[] keepsSessions)
     {
+        _byOrdinal = byOrdinal;
         _keepsSessions = keepsSessions;
         Config = config;
         Version = version;
@@ -22,6 +23,9 @@ public sealed class PoolSnapshot
         Balancer = balancer;
     }
 
+    // Indexed by Backend.Ordinal, which is stable for a backend's life but not dense after a reload
+    // removed backends (new ones get fresh ordinals), so not the position in Backends.
+    private readonly Backend?[] _byOrdinal;
     private readonly bool[] _keepsSessions;
 
     public PoolConfig Config { get; }
@@ -37,7 +41,16 @@ public sealed class PoolSnapshot
     /// <summary>Effective weight of each candidate.</summary>
     public int[] Weights { get; }
 
-    public IBalancer Balancer { get; }
+    public IBalancer Balancer { get; private set; }
+
+    private int[]? _baseWeights;
+
+    /// <summary>
+    /// Each configured backend's base weight, in <see cref="Backends"/> order: the configured weight, or
+    /// the one set at run time with <c>lb weight</c>; the effective weights start from it, and
+    /// consistent hashing (of the pool, and of sticky sessions' proposals) weighs with it.
+    /// </summary>
+    public int[] BaseWeights => _baseWeights ??= Backends.Select(b => b.ConfiguredWeight).ToArray();
 
     public bool NeedsHash => Config.Balance == BalanceMode.ConsistentHash;
 
@@ -47,7 +60,7 @@ public sealed class PoolSnapshot
     /// new ones, so this is wider than <see cref="Candidates"/>.
     /// </summary>
     public bool KeepsSessions(Backend backend) =>
-        backend.Ordinal < _keepsSessions.Length && ReferenceEquals(Backends[backend.Ordinal], backend) && _keepsSessions[backend.Ordinal];
+        backend.Ordinal < _keepsSessions.Length && ReferenceEquals(_byOrdinal[backend.Ordinal], backend) && _keepsSessions[backend.Ordinal];
 
     /// <summary>The configured backend with this id, or null.</summary>
     public Backend? Find(string id)
@@ -86,14 +99,32 @@ public sealed class PoolSnapshot
             BalanceMode.LeastResponseTime => new LeastResponseTimeBalancer(candidateArray, weights),
             _ => throw new ArgumentOutOfRangeException(nameof(config), config.Balance, "unknown balance mode"),
         };
-        var keeps = new bool[backends.Length];
-        for (var i = 0; i < backends.Length; i++)
+        var slots = 0;
+        foreach (var backend in backends) slots = Math.Max(slots, backend.Ordinal + 1);
+        var byOrdinal = new Backend?[slots];
+        var keeps = new bool[slots];
+        foreach (var backend in backends)
         {
-            var backend = backends[i];
-            if (backend.Ordinal != i) continue; // a hand-built pool without ordinals: only candidates keep sessions
-            keeps[i] = keepsSessions?.Invoke(backend) ?? candidates.Contains(backend);
+            if (byOrdinal[backend.Ordinal] is not null) continue; // a hand-built pool without ordinals: the first one holds the slot
+            byOrdinal[backend.Ordinal] = backend;
+            keeps[backend.Ordinal] = keepsSessions?.Invoke(backend) ?? candidates.Contains(backend);
         }
-        return new PoolSnapshot(config, version, backends, candidateArray, weights.ToArray(), balancer, keeps);
+        return new PoolSnapshot(config, version, backends, candidateArray, weights.ToArray(), balancer, byOrdinal, keeps);
+    }
+
+    /// <summary>
+    /// <see cref="Build(PoolConfig, long, Backend[], Func{Backend, int}, Func{Backend, bool}?)"/> with base weights
+    /// other than the configured ones (weights set at run time): consistent hashing is built over them,
+    /// so every node that has the same base weights maps keys the same way.
+    /// </summary>
+    public static PoolSnapshot Build(PoolConfig config, long version, Backend[] backends, Func<Backend, int> effectiveWeight,
+        Func<Backend, bool>? keepsSessions, Func<Backend, int> baseWeight)
+    {
+        var snapshot = Build(config, version, backends, effectiveWeight, keepsSessions);
+        snapshot._baseWeights = backends.Select(baseWeight).ToArray();
+        if (snapshot.Balancer is ConsistentHashBalancer)
+            snapshot.Balancer = new ConsistentHashBalancer(backends, snapshot.Candidates, snapshot._baseWeights);
+        return snapshot;
     }
 
     public override string ToString() => $"pool {Name} v{Version}: {Candidates.Length}/{Backends.Length} candidates";

@@ -89,6 +89,35 @@ public sealed class SessionCache
         if (_entries.TryRemove(key, out _)) Interlocked.Decrement(ref _count);
     }
 
+    /// <summary>
+    /// The live (unexpired) bindings, by one walk of the dictionary (which takes no lock): for the CLI
+    /// and the metrics scrape, never for the data path.
+    /// </summary>
+    public IEnumerable<KeyValuePair<string, Entry>> Live()
+    {
+        var now = _clock();
+        foreach (var pair in _entries)
+            if (pair.Value.ExpiresAt > now) yield return pair;
+    }
+
+    /// <summary>
+    /// Counts the live bindings per backend into <paramref name="byOrdinal"/> (indexed by
+    /// <see cref="Backend.Ordinal"/>; others are left out) in one walk, and returns the total live.
+    /// </summary>
+    public long CountLive(Span<long> byOrdinal)
+    {
+        var now = _clock();
+        long total = 0;
+        foreach (var pair in _entries)
+        {
+            if (pair.Value.ExpiresAt <= now) continue;
+            total++;
+            var ordinal = pair.Value.Backend.Ordinal;
+            if ((uint)ordinal < (uint)byOrdinal.Length) byOrdinal[ordinal]++;
+        }
+        return total;
+    }
+
     /// <summary>Drops expired entries, then arbitrary ones if still above 90% of capacity. One sweeper at a time; others go on.</summary>
     public void Sweep()
     {

@@ -10,12 +10,13 @@ namespace Drover.Node.Configuration;
 /// </summary>
 public static class DroverConfigReader
 {
-    private static readonly string[] RootKeys = ["listeners", "pools", "demo", "cmd", "access-log", "admin", "cluster", "shutdown"];
+    private static readonly string[] RootKeys = ["listeners", "pools", "demo", "cmd", "access-log", "admin", "cluster", "reload", "shutdown"];
     private static readonly string[] ListenerKeys = ["mode", "bind", "routes", "pool", "sni-routes", "inspect-delay", "fast-path"];
     private static readonly string[] RouteKeys = ["host", "path-prefix", "pool", "header", "methods"];
     private static readonly string[] HeaderKeys = ["name", "value"];
     private static readonly string[] DemoKeys = ["backends", "first-port", "host"];
     private static readonly string[] ClusterKeys = ["secret"];
+    private static readonly string[] ReloadKeys = ["watch"];
 
     public static DroverConfig Read(Config config)
     {
@@ -48,6 +49,7 @@ public static class DroverConfigReader
             AccessLog = AccessLogConfigReader.Read(root.Child("access-log")),
             Admin = AdminConfigReader.Read(root.Child("admin")),
             Cluster = ReadCluster(root.Child("cluster")),
+            Reload = ReadReload(root.Child("reload")),
             Shutdown = ShutdownConfigReader.Read(root.Child("shutdown")),
         };
         if (result.Cmd.FaultInjection && !AppliesThrottler(config))
@@ -141,6 +143,18 @@ public static class DroverConfigReader
         node.RejectUnknownKeys(ClusterKeys);
         var secret = node.String("secret");
         return new ClusterConfig(string.IsNullOrEmpty(secret) ? null : secret);
+    }
+
+    private static ReloadConfig ReadReload(HoconNode node)
+    {
+        if (!node.Exists) return ReloadConfig.Default;
+        if (!node.IsObject)
+        {
+            node.Error("must be an object { watch = on }");
+            return ReloadConfig.Default;
+        }
+        node.RejectUnknownKeys(ReloadKeys);
+        return new ReloadConfig(node.Bool("watch", ReloadConfig.Default.Watch));
     }
 
     public const string ThrottlerKey = "akka.remote.dot-netty.tcp.applied-adapters";

@@ -31,12 +31,13 @@ public static class AkkaBuilderExtensions
     /// </summary>
     public static AkkaConfigurationBuilder WithLoadBalancer(this AkkaConfigurationBuilder builder,
         NodeConfiguration config, DroverRuntime runtime, ILoggerFactory loggerFactory) =>
-        builder.WithActors((system, registry) =>
+        builder.WithActors((system, registry, resolver) =>
         {
-            var healthRegion = StartHealthRegion(system, config);
+            var healthRegion = StartHealthRegion(system, runtime);
             registry.Register<BackendHealthEntity>(healthRegion);
-            var lb = system.ActorOf(LoadBalancerActor.Props(config.Drover, runtime, loggerFactory, healthRegion), "lb");
+            var lb = system.ActorOf(LoadBalancerActor.Props(config.Drover, runtime, loggerFactory, healthRegion, config.DrainTimeout), "lb");
             registry.Register<LoadBalancerActor>(lb);
+            resolver.GetService<Reload.ConfigReloader>()?.Attach(lb);
             CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseServiceUnbind, "drover-unbind-listeners", async () =>
             {
                 await lb.Ask<LoadBalancerProtocol.Unbound>(new LoadBalancerProtocol.UnbindAll(config.DrainTimeout),
@@ -49,10 +50,11 @@ public static class AkkaBuilderExtensions
     /// The <c>backend-health</c> shard region: one entity per pool and backend in the whole cluster,
     /// never passivated (it runs the backend's checks; pool actors also keep it alive).
     /// </summary>
-    private static IActorRef StartHealthRegion(ActorSystem system, NodeConfiguration config) =>
+    /// <remarks>An entity reads the config in force when it starts (a reload may have added its backend).</remarks>
+    private static IActorRef StartHealthRegion(ActorSystem system, DroverRuntime runtime) =>
         ClusterSharding.Get(system).Start(
             BackendHealthProtocol.TypeName,
-            entityId => BackendHealthEntity.Props(entityId, config.Drover),
+            entityId => BackendHealthEntity.Props(entityId, runtime.Config),
             ClusterShardingSettings.Create(system).WithPassivateIdleAfter(TimeSpan.Zero),
             new BackendHealthProtocol.MessageExtractor());
 }

@@ -26,7 +26,9 @@ public static class ConfigLoader
         if (!File.Exists(path)) throw new ConfigException("--config", $"file '{path}' does not exist");
 
         var file = HoconText.Parse(File.ReadAllText(path), path);
-        return FromHocon(file, Path.GetFullPath(path), environment ?? Environment.GetEnvironmentVariables());
+        environment ??= Environment.GetEnvironmentVariables();
+        var full = Path.GetFullPath(path);
+        return FromHocon(file, full, environment) with { File = full, Environment = environment };
     }
 
     public static NodeConfiguration FromHocon(Config file, string source, IDictionary? environment = null)

@@ -7,6 +7,7 @@ using Drover.Node.Commands.Palettes;
 using Drover.Node.Demo;
 using Drover.Node.LoadBalancing;
 using Drover.Node.Logging;
+using Drover.Node.Reload;
 using Drover.Node.Sessions;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -115,6 +116,7 @@ public sealed class DroverNode : IAsyncDisposable
         builder.Logging.AddLogBuffer(logBuffer);
 
         var runtime = new DroverRuntime { AccessLog = OpenAccessLog(config) };
+        runtime.Config = config.Drover;
         runtime.Sessions = new SessionService(config.Drover, runtime, config.Sessions);
         builder.Services.AddSingleton(runtime.AccessLog);
         builder.Services.AddHostedService<AccessLog.AccessLogService>();
@@ -125,6 +127,7 @@ public sealed class DroverNode : IAsyncDisposable
         if (config.Drover.Cmd.FaultInjection) builder.Services.AddCommandPalette<FaultPalette>();
         builder.Services.AddSingleton(runtime);
         if (config.Drover.Demo.Backends > 0) builder.Services.AddHostedService<DemoBackendsService>();
+        builder.Services.AddConfigReload(config, runtime);
         builder.Services.AddAkka("drover", (akka, services) =>
         {
             var loggerFactory = services.GetRequiredService<ILoggerFactory>();

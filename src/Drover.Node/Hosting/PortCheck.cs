@@ -31,6 +31,15 @@ public static class PortCheck
         return errors;
     }
 
+    /// <summary>The listeners' binds that cannot be bound now (a reload checks the sockets it would open).</summary>
+    public static IReadOnlyList<ConfigError> FindUnavailable(IEnumerable<ListenerConfig> listeners)
+    {
+        var errors = new List<ConfigError>();
+        foreach (var listener in listeners)
+            Check($"{listener.Path}.bind", listener.Bind.ToEndPoint(), errors);
+        return errors;
+    }
+
     private static void Check(string path, EndPoint endPoint, List<ConfigError> errors)
     {
         if (endPoint is not IPEndPoint ip || ip.Port == 0) return;

@@ -11,6 +11,13 @@ public interface IListenerServer : IAsyncDisposable
     /// <summary>Stops accepting, lets work in flight finish up to <paramref name="drain"/>, then closes what is left.</summary>
     Task StopAsync(TimeSpan drain);
 
+    /// <summary>
+    /// A reload changed the listener's routes (or the pools they reach) but not its socket: what is
+    /// accepted from now on follows <paramref name="routes"/>; the listening socket and every open
+    /// connection stay.
+    /// </summary>
+    void Reroute(ListenerRoutes routes);
+
     /// <summary>Requests (HTTP) or connections (TCP) in flight now.</summary>
     int InFlight { get; }
 }

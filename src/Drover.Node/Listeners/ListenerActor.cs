@@ -32,6 +32,11 @@ public sealed class ListenerActor : ReceiveActor
             Context.Parent.Tell(new ListenerProtocol.BindFailed(_name, reason));
             Context.Stop(Self);
         });
+        Receive<ListenerProtocol.Reroute>(reroute =>
+        {
+            _server.Reroute(reroute.Routes);
+            Sender.Tell(ListenerProtocol.Rerouted.Instance);
+        });
         Receive<ListenerProtocol.Unbind>(unbind =>
         {
             var replyTo = Sender;
@@ -47,6 +52,7 @@ public sealed class ListenerActor : ReceiveActor
     {
         Receive<Started>(_ => { });
         Receive<ListenerProtocol.Unbind>(_ => { });
+        Receive<ListenerProtocol.Reroute>(_ => Sender.Tell(ListenerProtocol.Rerouted.Instance)); // going away: nothing to route
     }
 
     protected override void PreStart()

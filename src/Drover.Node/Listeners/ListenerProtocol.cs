@@ -13,4 +13,12 @@ public static class ListenerProtocol
     public sealed record Unbind(TimeSpan Drain);
 
     public sealed record Unbound(string Listener);
+
+    /// <summary>A reload changed where the listener sends traffic but kept its socket: swap the routes in place; answered with <see cref="Rerouted"/>.</summary>
+    public sealed record Reroute(ListenerRoutes Routes);
+
+    public sealed record Rerouted
+    {
+        public static readonly Rerouted Instance = new();
+    }
 }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
+using Drover.Core.Configuration;
 using Drover.Node.Pools;
 
 namespace Drover.Node.LoadBalancing;
@@ -24,6 +25,21 @@ public sealed class DroverRuntime
     public Sessions.SessionService? Sessions { get; internal set; }
 
     public Task Ready => _ready.Task;
+
+    private DroverConfig? _config;
+
+    /// <summary>
+    /// The <c>drover</c> section in force: the one the node started with, then each reload's. Read it
+    /// here, never from the start-up <see cref="DroverConfig"/> singleton, to see what runs now.
+    /// </summary>
+    public DroverConfig Config
+    {
+        get => Volatile.Read(ref _config) ?? throw new InvalidOperationException("the load balancer has not started");
+        internal set => Volatile.Write(ref _config, value);
+    }
+
+    /// <summary>Reloads the <c>drover</c> section from the node's config file (<c>lb reload</c>, SIGHUP, the file watcher); null for a node not started from a file.</summary>
+    public Reload.ConfigReloader? Reloader { get; internal set; }
 
     /// <summary>The access log the listeners write to (<see cref="AccessLog.AccessLogWriter.Disabled"/> when off).</summary>
     public AccessLog.AccessLogWriter AccessLog { get; set; } = Drover.Node.AccessLog.AccessLogWriter.Disabled;

@@ -1,13 +1,18 @@
 using System.IO.Pipelines;
 using System.Net.Sockets;
+using Drover.Core.Buffers;
 
 namespace Drover.Node.Pools;
 
 /// <summary>A kept-alive HTTP/1.1 connection to one backend, read and written through pipes.</summary>
 public sealed class BackendConnection : IAsyncDisposable
 {
-    private static readonly StreamPipeReaderOptions ReaderOptions = new(bufferSize: 16 * 1024, minimumReadSize: 4 * 1024);
-    private static readonly StreamPipeWriterOptions WriterOptions = new(minimumBufferSize: 4 * 1024);
+    // 64 KiB reads: a 64 KiB response arrives in about 3 recv calls instead of 6 with 16 KiB (strace,
+    // fixed rate). The reader rents a buffer only while a read is pending or data is unconsumed, so
+    // idle pooled connections hold none; the buffers come from the proxy's block pool, not the shared
+    // ArrayPool, which dozens of reads in flight would overflow into an allocation per request.
+    private static readonly StreamPipeReaderOptions ReaderOptions = new(BlockMemoryPool.Proxy, bufferSize: 64 * 1024, minimumReadSize: 16 * 1024);
+    private static readonly StreamPipeWriterOptions WriterOptions = new(BlockMemoryPool.Proxy, minimumBufferSize: 4 * 1024);
 
     private readonly Socket _socket;
     private readonly NetworkStream _stream;

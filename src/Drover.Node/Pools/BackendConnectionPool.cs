@@ -19,6 +19,9 @@ public sealed class BackendConnectionPool(Backend backend, TimeSpan connectTimeo
 
     public Backend Backend { get; } = backend;
 
+    /// <summary>The pool's <c>timeouts.connect</c>; a reload may change it.</summary>
+    public TimeSpan ConnectTimeout { get; set; } = connectTimeout;
+
     public int IdleCount => _idle.Count;
 
     /// <summary>An idle connection, or a new one. Throws <see cref="BackendConnectException"/> when connecting fails.</summary>
@@ -36,7 +39,7 @@ public sealed class BackendConnectionPool(Backend backend, TimeSpan connectTimeo
     /// <summary>A new connection, never an idle one (to resend after a pooled one turned out closed).</summary>
     public async ValueTask<BackendConnection> ConnectAsync(CancellationToken cancellationToken)
     {
-        var socket = await BackendConnector.ConnectAsync(Backend.EndPoint, connectTimeout, cancellationToken).ConfigureAwait(false);
+        var socket = await BackendConnector.ConnectAsync(Backend.EndPoint, ConnectTimeout, cancellationToken).ConfigureAwait(false);
         return new BackendConnection(socket);
     }
 

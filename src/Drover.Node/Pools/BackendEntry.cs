@@ -21,6 +21,12 @@ internal sealed class BackendEntry(Backend backend, BackendHealth health, AdminS
     public BackendHealth Health { get; } = health;
     public AdminState Admin { get; set; } = admin;
 
+    /// <summary>The weight set at run time with <c>lb weight</c> (cluster-wide); null: the configured one.</summary>
+    public int? SetWeight { get; set; }
+
+    /// <summary>The weight health, admin state and slow start work from.</summary>
+    public int BaseWeight => SetWeight ?? Backend.ConfiguredWeight;
+
     /// <summary>When the backend last became ready by admin state; slow start ramps from the later of this and the health's.</summary>
     public TimeSpan ReadySince { get; set; } = Never;
 

@@ -27,10 +27,18 @@ public sealed class PoolActor : ReceiveActor, IWithTimers
 
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly PoolHandle _handle;
-    private readonly PoolConfig _config;
+    private PoolConfig _config;
     private readonly Func<TimeSpan> _clock;
-    private readonly BackendEntry[] _entries;
+    // Config order. A reload adds and removes entries; ordinals are never reused, so what the data
+    // path tells about a removed backend (by ordinal) finds nothing rather than another backend.
+    private readonly List<BackendEntry> _entries;
     private readonly Dictionary<string, BackendEntry> _byId;
+    private readonly Dictionary<int, BackendEntry> _byOrdinal;
+    // Removed by a reload: no new traffic; what is in flight on them finishes, then their idle connections close.
+    private readonly List<BackendEntry> _retired = new();
+    private int _nextOrdinal;
+    private int _checkerGeneration;
+    private bool _retiring;
     private long _version;
     private bool _panic;
     private bool _ramping;
@@ -53,8 +61,11 @@ public sealed class PoolActor : ReceiveActor, IWithTimers
         var now = _clock();
         var windowSeconds = (int)Math.Ceiling(Math.Max(1, config.Health.Passive.Window.TotalSeconds));
         _entries = backends.Select((b, i) => new BackendEntry(b, new BackendHealth(config.Health, now),
-            i < config.Backends.Count ? config.Backends[i].State : AdminState.Ready, windowSeconds)).ToArray();
+            i < config.Backends.Count ? config.Backends[i].State : AdminState.Ready, windowSeconds)).ToList();
         _byId = _entries.ToDictionary(e => e.Backend.Id, StringComparer.Ordinal);
+        _byOrdinal = new Dictionary<int, BackendEntry>();
+        foreach (var entry in _entries) _byOrdinal.TryAdd(entry.Backend.Ordinal, entry);
+        _nextOrdinal = backends.Length == 0 ? 0 : backends.Max(b => b.Ordinal) + 1;
 
         Receive<PoolProtocol.BackendFailed>(OnBackendFailed);
         Receive<ProbeResult>(OnProbe);
@@ -67,6 +78,8 @@ public sealed class PoolActor : ReceiveActor, IWithTimers
         Receive<UpdateSuccess>(_ => { });
         Receive<UpdateTimeout>(_ => _log.Debug("pool {0}: admin state written locally; not every node acknowledged in time", _config.Name));
         Receive<PoolProtocol.WatchBackends>(_ => WatchBackends());
+        Receive<PoolProtocol.Reconfigure>(OnReconfigure);
+        Receive<PoolProtocol.Retire>(_ => OnRetire());
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -80,14 +93,149 @@ public sealed class PoolActor : ReceiveActor, IWithTimers
         {
             DistributedData.Get(Context.System).Replicator.Tell(Dsl.Subscribe(BackendHealthProtocol.VerdictsKey(_config.Name), Self));
             DistributedData.Get(Context.System).Replicator.Tell(Dsl.Subscribe(AdminStateStore.Key(_config.Name), Self));
+            DistributedData.Get(Context.System).Replicator.Tell(Dsl.Subscribe(BackendWeightStore.Key(_config.Name), Self));
             WatchBackends();
             Timers.StartPeriodicTimer("watch", PoolProtocol.WatchBackends.Instance, WatchInterval);
         }
-        else if (_config.Health.Active.Enabled)
-            foreach (var entry in _entries)
-                entry.Checker = Context.ActorOf(HealthCheckActor.Props(_config.Health.Active, entry.Backend, Self), $"check-{entry.Backend.Ordinal}");
+        else StartCheckers(_entries);
         Timers.StartPeriodicTimer("tick", PoolProtocol.Tick.Instance, TickInterval);
         Publish();
+        CheckDrains();
+    }
+
+    /// <summary>This node's own active checks (without cluster health): one child per backend.</summary>
+    private void StartCheckers(IEnumerable<BackendEntry> entries)
+    {
+        if (_healthRegion is not null || !_config.Health.Active.Enabled) return;
+        // A generation in the name: a checker replaced by a reload may not have stopped yet.
+        foreach (var entry in entries)
+            entry.Checker = Context.ActorOf(HealthCheckActor.Props(_config.Health.Active, entry.Backend, Self),
+                $"check-{entry.Backend.Ordinal}-{_checkerGeneration}");
+    }
+
+    private static void StopChecker(BackendEntry entry)
+    {
+        if (entry.Checker is { } checker) Context.Stop(checker);
+        entry.Checker = null;
+    }
+
+    // ---- reload ----
+
+    /// <summary>
+    /// Applies a reloaded pool config in place. Backends whose id and address stay keep their
+    /// <see cref="Backend"/> (counters, connections, health, admin state); a new weight applies at once.
+    /// New backends join (ramping with slow start, as a backend returning to service does). Removed
+    /// ones leave the snapshot, so they take no new traffic, and drain. Pool-wide settings go to the
+    /// handle; the new snapshot gets a higher version.
+    /// </summary>
+    private void OnReconfigure(PoolProtocol.Reconfigure reconfigure)
+    {
+        var config = reconfigure.Config;
+        var old = _config;
+        var now = _clock();
+        var windowSeconds = (int)Math.Ceiling(Math.Max(1, config.Health.Passive.Window.TotalSeconds));
+        var oldStates = old.Backends.ToDictionary(b => b.Id, b => b.State, StringComparer.Ordinal);
+        var healthChanged = old.Health != config.Health;
+
+        var next = new List<BackendEntry>(config.Backends.Count);
+        var added = new List<BackendEntry>();
+        var stateChanges = new List<(BackendEntry Entry, AdminState State)>();
+        foreach (var backendConfig in config.Backends)
+        {
+            if (_byId.TryGetValue(backendConfig.Id, out var entry) && entry.Backend.Address == backendConfig.Address)
+            {
+                if (entry.Backend.ConfiguredWeight != backendConfig.Weight) entry.Backend.SetConfiguredWeight(backendConfig.Weight);
+                if (healthChanged) entry.Health.Reconfigure(config.Health);
+                // A state written in the file applies when the file changes it; an unchanged one leaves an operator's drain alone.
+                if (oldStates.TryGetValue(backendConfig.Id, out var was) && was != backendConfig.State && entry.Admin != backendConfig.State)
+                    stateChanges.Add((entry, backendConfig.State));
+                next.Add(entry);
+                continue;
+            }
+            var backend = new Backend(config.Name, backendConfig, _nextOrdinal++);
+            var fresh = new BackendEntry(backend, new BackendHealth(config.Health, now), backendConfig.State, windowSeconds)
+            {
+                // Joining is a return to service: slow start ramps it like one.
+                ReadySince = now,
+            };
+            next.Add(fresh);
+            added.Add(fresh);
+        }
+
+        var kept = next.ToHashSet();
+        foreach (var entry in _entries.Where(e => !kept.Contains(e)))
+        {
+            StopChecker(entry);
+            Timers.Cancel($"eject-{entry.Backend.Ordinal}");
+            _byOrdinal.Remove(entry.Backend.Ordinal);
+            entry.Drained = false;
+            _retired.Add(entry);
+            RetireInCluster(entry);
+            _log.Info("pool {0}: backend {1} ({2}) removed by reload; it takes no new traffic, {3} in flight finish",
+                _config.Name, entry.Backend.Id, entry.Backend.Address, entry.Backend.Active);
+        }
+
+        _entries.Clear();
+        _entries.AddRange(next);
+        _byId.Clear();
+        foreach (var entry in _entries)
+        {
+            _byId[entry.Backend.Id] = entry;
+            _byOrdinal[entry.Backend.Ordinal] = entry;
+        }
+
+        _config = config;
+        _handle.Reconfigure(config, added.Select(e => e.Backend).ToList(), _entries.Select(e => e.Backend), reconfigure.AttachSessions);
+
+        if (healthChanged)
+        {
+            // The checks follow the new settings: this node's checkers restart; in a cluster the
+            // backends' entities stop and come back (with the next watch) reading the new config.
+            _checkerGeneration++;
+            foreach (var entry in _entries.Except(added))
+            {
+                StopChecker(entry);
+                RetireInCluster(entry);
+            }
+            StartCheckers(_entries);
+        }
+        else StartCheckers(added);
+        foreach (var entry in added)
+            _log.Info("pool {0}: backend {1} ({2}) added by reload{3}", _config.Name, entry.Backend.Id, entry.Backend.Address,
+                _config.SlowStart > TimeSpan.Zero ? $"; slow start ramps it over {_config.SlowStart.TotalSeconds:0.#} s" : "");
+        foreach (var (entry, state) in stateChanges) ApplyAdminState(entry, state);
+
+        WatchBackends();
+        // An entity told to stop may still have been stopping at that watch: watch again soon rather than at the next period.
+        if (_healthRegion is not null && healthChanged) Timers.StartSingleTimer("rewatch", PoolProtocol.WatchBackends.Instance, TimeSpan.FromMilliseconds(500));
+        Publish();
+        CheckDrains();
+        Sender.Tell(new PoolProtocol.Reconfigured(_config.Name, _handle.Snapshot.Version));
+    }
+
+    /// <summary>Tells a backend's cluster entity to stop (removed, or its health settings changed); a new one starts from the current config when next watched.</summary>
+    private void RetireInCluster(BackendEntry entry) =>
+        _healthRegion?.Tell(new BackendHealthProtocol.Retire(_config.Name, entry.Backend.Id));
+
+    /// <summary>
+    /// The pool was removed by a reload and no listener routes to it any more: it stops once nothing
+    /// is in flight on any of its backends (a TCP connection keeps it as long as it lasts).
+    /// </summary>
+    private void OnRetire()
+    {
+        if (_retiring) return;
+        _retiring = true;
+        foreach (var entry in _entries)
+        {
+            StopChecker(entry);
+            RetireInCluster(entry);
+            entry.Drained = false;
+            _retired.Add(entry);
+        }
+        _entries.Clear();
+        _byOrdinal.Clear();
+        Timers.Cancel("watch");
+        _log.Info("pool {0}: removed by reload; stops when {1} in flight have finished", _config.Name, _retired.Sum(e => e.Backend.Active));
         CheckDrains();
     }
 
@@ -124,7 +272,7 @@ public sealed class PoolActor : ReceiveActor, IWithTimers
             Apply(entry, entry.Health.OnTick(now), now);
         }
         _handle.FeedRetryBudget();
-        if (_ramping) Publish();
+        if (_ramping && !_retiring) Publish();
     }
 
     private void OnEjectionDue(int ordinal)
@@ -185,6 +333,11 @@ public sealed class PoolActor : ReceiveActor, IWithTimers
             OnAdminStates(changed.Get(AdminStateStore.Key(_config.Name)));
             return;
         }
+        if (changed.Key.Equals(BackendWeightStore.Key(_config.Name)))
+        {
+            OnSetWeights(changed.Get(BackendWeightStore.Key(_config.Name)));
+            return;
+        }
         if (!changed.Key.Equals(BackendHealthProtocol.VerdictsKey(_config.Name))) return;
         var verdicts = changed.Get(BackendHealthProtocol.VerdictsKey(_config.Name));
         var now = _clock();
@@ -216,7 +369,7 @@ public sealed class PoolActor : ReceiveActor, IWithTimers
     {
         var ejected = _entries.Count(e => e.Health.Status == BackendHealthStatus.Ejected);
         var usable = _entries.Count(e => e.IsHealthy && e.Admin != AdminState.Maint);
-        return MaxEjected.Allows(ejected, usable, _entries.Length, _config.Health.Passive.MaxEjected);
+        return MaxEjected.Allows(ejected, usable, _entries.Count, _config.Health.Passive.MaxEjected);
     }
 
     private void LogFault(BackendEntry entry, string detail)
@@ -263,6 +416,38 @@ public sealed class PoolActor : ReceiveActor, IWithTimers
                 ApplyAdminState(entry, state);
     }
 
+    /// <summary>
+    /// Weights set cluster-wide with <c>lb weight</c> (<see cref="BackendWeightStore"/>); a backend
+    /// missing from the dictionary is back on its configured weight. A backend that goes from weight 0
+    /// to more returns to service, so slow start ramps it like one whose admin state became ready.
+    /// </summary>
+    private void OnSetWeights(LWWDictionary<string, string> weights)
+    {
+        var any = false;
+        var now = _clock();
+        foreach (var entry in _entries)
+        {
+            int? set = null;
+            if (weights.TryGetValue(entry.Backend.Id, out var text))
+            {
+                if (BackendWeightStore.TryParse(text, out var w) && w <= BackendConfig.MaxWeight) set = w;
+                else
+                {
+                    _log.Warning("pool {0}: backend {1}: ignoring set weight '{2}' (not 0 to {3})", _config.Name, entry.Backend.Id, text, BackendConfig.MaxWeight);
+                    continue;
+                }
+            }
+            if (set == entry.SetWeight) continue;
+            var before = entry.BaseWeight;
+            entry.SetWeight = set;
+            if (before == 0 && entry.BaseWeight > 0) entry.ReadySince = now;
+            _log.Info("pool {0}: backend {1} weight {2} -> {3}{4}", _config.Name, entry.Backend.Id, before, entry.BaseWeight,
+                set is null ? " (back to the configured weight)" : " (set at run time)");
+            any = true;
+        }
+        if (any) Publish();
+    }
+
     private void ApplyAdminState(BackendEntry entry, AdminState state)
     {
         var from = entry.Admin;
@@ -292,7 +477,44 @@ public sealed class PoolActor : ReceiveActor, IWithTimers
             _log.Info("pool {0}: backend {1} drain complete ({2}): no request or connection in flight", _config.Name, entry.Backend.Id, entry.Admin.ToConfigName());
             Context.System.EventStream.Publish(new PoolProtocol.BackendDrained(_config.Name, entry.Backend.Id));
         }
+        if (CheckRetired()) pending = true;
+        if (_retiring && _retired.Count == 0)
+        {
+            _log.Info("pool {0}: drained; stopped", _config.Name);
+            Context.Stop(Self);
+            return;
+        }
         if (pending) Timers.StartSingleTimer("drains", PoolProtocol.CheckDrains.Instance, DrainCheckInterval);
+    }
+
+    /// <summary>
+    /// Lets go of removed backends with nothing in flight, seen idle on two checks in a row (a fast-path
+    /// request ends its count just before it returns its connection to the pool, which is then closed).
+    /// True while any is still busy.
+    /// </summary>
+    private bool CheckRetired()
+    {
+        for (var i = _retired.Count - 1; i >= 0; i--)
+        {
+            var entry = _retired[i];
+            if (entry.Backend.Active > 0)
+            {
+                entry.Drained = false;
+                continue;
+            }
+            if (!entry.Drained)
+            {
+                entry.Drained = true; // idle once; gone at the next check if still idle
+                continue;
+            }
+            var connections = _handle.Connections;
+            if (entry.Backend.Ordinal < connections.Length && ReferenceEquals(connections[entry.Backend.Ordinal].Backend, entry.Backend))
+                connections[entry.Backend.Ordinal].Clear();
+            _retired.RemoveAt(i);
+            _log.Info("pool {0}: removed backend {1} drained: nothing in flight", _config.Name, entry.Backend.Id);
+            Context.System.EventStream.Publish(new PoolProtocol.BackendDrained(_config.Name, entry.Backend.Id));
+        }
+        return _retired.Count > 0;
     }
 
     // ---- the snapshot ----
@@ -300,17 +522,19 @@ public sealed class PoolActor : ReceiveActor, IWithTimers
     /// <summary>Builds the snapshot for the current state and swaps it in.</summary>
     private void Publish()
     {
+        // A removed pool keeps its last snapshot: requests in flight (a retry, a queued one) still pick from it.
+        if (_retiring) return;
         var now = _clock();
         var ramping = _config.SlowStart > TimeSpan.Zero && _entries.Any(e => IsServing(e) && SlowStart.IsRamping(e.RampStart, now, _config.SlowStart));
-        var weights = new Dictionary<Backend, int>(_entries.Length);
+        var weights = new Dictionary<Backend, int>(_entries.Count);
         foreach (var entry in _entries)
             weights[entry.Backend] = IsServing(entry) ? Weight(entry, now, ramping) : 0;
 
         var panic = _config.AllUnhealthy == AllUnhealthyMode.UseAll && weights.Values.All(w => w == 0)
-                    && _entries.Any(e => e.Admin == AdminState.Ready && e.Backend.ConfiguredWeight > 0);
+                    && _entries.Any(e => e.Admin == AdminState.Ready && e.BaseWeight > 0);
         if (panic)
             foreach (var entry in _entries)
-                weights[entry.Backend] = entry.Admin == AdminState.Ready ? entry.Backend.ConfiguredWeight : 0;
+                weights[entry.Backend] = entry.Admin == AdminState.Ready ? entry.BaseWeight : 0;
         if (panic != _panic)
         {
             if (panic) _log.Warning("pool {0}: no healthy backend; all-unhealthy = use-all, sending to every ready backend (panic mode)", _config.Name);
@@ -321,7 +545,9 @@ public sealed class PoolActor : ReceiveActor, IWithTimers
         _ramping = ramping;
         // Sessions stay on a backend that is healthy (or any, in panic mode) and not in maint: drain keeps them.
         var keepsSessions = _entries.ToDictionary(e => e.Backend, e => e.Admin != AdminState.Maint && (panic || e.IsHealthy));
-        var snapshot = PoolSnapshot.Build(_config, ++_version, _entries.Select(e => e.Backend).ToArray(), b => weights[b], b => keepsSessions[b]);
+        var baseWeights = _entries.ToDictionary(e => e.Backend, e => e.BaseWeight);
+        var snapshot = PoolSnapshot.Build(_config, ++_version, _entries.Select(e => e.Backend).ToArray(), b => weights[b], b => keepsSessions[b],
+            b => baseWeights[b]);
         _handle.Publish(snapshot);
     }
 
@@ -333,7 +559,7 @@ public sealed class PoolActor : ReceiveActor, IWithTimers
     /// </summary>
     private int Weight(BackendEntry entry, TimeSpan now, bool ramping)
     {
-        var configured = entry.Backend.ConfiguredWeight;
+        var configured = entry.BaseWeight;
         if (!ramping) return configured;
         return SlowStart.EffectiveWeight(configured * SlowStartScale, entry.RampStart, now, _config.SlowStart);
     }
@@ -348,7 +574,7 @@ public sealed class PoolActor : ReceiveActor, IWithTimers
             return new PoolProtocol.BackendState(b.Id, b.Address.ToString(), index >= 0 ? snapshot.Weights[index] : 0, b.ConfiguredWeight,
                 index >= 0, HealthName(e), HealthReason(e), e.Admin.ToConfigName(), e.Drained,
                 b.Active, b.Requests, b.Failures, b.Retries, b.LatencyEwma.TotalMilliseconds,
-                new PoolProtocol.StateChanges(e.Downs, e.Ejections, e.Recoveries, e.DrainsCompleted));
+                new PoolProtocol.StateChanges(e.Downs, e.Ejections, e.Recoveries, e.DrainsCompleted), e.SetWeight);
         }).ToList();
         return new PoolProtocol.PoolState(_config.Name, _config.Balance.ToConfigName(), snapshot.Version, _panic,
             _handle.Queue?.Waiting ?? 0, backends);
@@ -365,8 +591,7 @@ public sealed class PoolActor : ReceiveActor, IWithTimers
 
     private bool TryEntry(int ordinal, out BackendEntry entry)
     {
-        entry = ordinal >= 0 && ordinal < _entries.Length ? _entries[ordinal] : null!;
-        return entry is not null;
+        return _byOrdinal.TryGetValue(ordinal, out entry!);
     }
 
     private static string Name(BackendHealthStatus status) => status switch
@@ -376,6 +601,12 @@ public sealed class PoolActor : ReceiveActor, IWithTimers
         BackendHealthStatus.Ejected => "ejected",
         _ => status.ToString().ToLowerInvariant(),
     };
+
+    protected override void PostStop()
+    {
+        // A pool removed by a reload owns its handle; the load balancer disposes the others when it stops.
+        if (_retiring) _handle.Dispose();
+    }
 
     public static Props Props(PoolConfig config, PoolHandle handle, Backend[] backends, Func<TimeSpan>? clock = null, IActorRef? healthRegion = null) =>
         Akka.Actor.Props.Create(() => new PoolActor(config, handle, backends, clock, healthRegion));

@@ -18,67 +18,129 @@ public sealed class PoolHandle : IDisposable
 {
     private PoolSnapshot _snapshot;
     private long _budgetFed;
+    // Settings a reload changes in place: each is one reference or word, written by the pool's
+    // actor and read by the data path per request (a request may see some old and some new values
+    // while a reload lands; each value on its own is consistent).
+    private PoolConfig _config;
+    private HttpMessageInvoker _http;
+    private BackendConnectionPool[] _connections;
+    private ForwarderRequestConfig _requestConfig;
+    private RetryConfig _retries;
+    private readonly RetryBudget _retryBudget;
+    private int _maxConnections;
+    private readonly BackendWaitQueue _queue;
+    private long _queueTimeoutTicks;
+    private int _ejectStreak;
+    private Sessions.PoolSessions? _sessions;
+    // Invokers replaced by a reload (new connect timeout): requests in flight may still use them, so they live until the pool ends.
+    private readonly List<HttpMessageInvoker> _retiredHttp = new();
 
     public PoolHandle(PoolConfig config, PoolSnapshot initial)
     {
         Name = config.Name;
-        Config = config;
+        _config = config;
         _snapshot = initial;
-        Http = BackendHttpClientFactory.Create(config);
-        Connections = initial.Backends.Select(b => new BackendConnectionPool(b, config.Timeouts.Connect)).ToArray();
-        RequestConfig = new ForwarderRequestConfig
-        {
-            ActivityTimeout = config.Timeouts.Response,
-            Version = System.Net.HttpVersion.Version11,
-            VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
-        };
-        Retries = config.Retries;
-        RetryBudget = new RetryBudget(config.Retries.Budget, static () => Environment.TickCount64);
-        MaxConnections = config.MaxConnections;
+        _http = BackendHttpClientFactory.Create(config);
+        // Ordinals are dense at start (config positions); a reload appends fresh ones and never reuses one.
+        _connections = new BackendConnectionPool[initial.Backends.Length == 0 ? 0 : initial.Backends.Max(b => b.Ordinal) + 1];
+        foreach (var backend in initial.Backends) _connections[backend.Ordinal] ??= new BackendConnectionPool(backend, config.Timeouts.Connect);
+        _requestConfig = RequestConfigFor(config);
+        _retries = config.Retries;
+        _retryBudget = new RetryBudget(config.Retries.Budget, static () => Environment.TickCount64);
+        _queue = new BackendWaitQueue(config.Queue.Size);
+        ApplyLimits(config, initial.Backends);
+    }
+
+    private static ForwarderRequestConfig RequestConfigFor(PoolConfig config) => new()
+    {
+        ActivityTimeout = config.Timeouts.Response,
+        Version = System.Net.HttpVersion.Version11,
+        VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
+    };
+
+    private void ApplyLimits(PoolConfig config, IEnumerable<Backend> backends)
+    {
         var passive = config.Health.Passive;
-        EjectStreak = passive.ConsecutiveRuleEnabled && passive.MaxEjected > 0 ? passive.ConsecutiveFailures : int.MaxValue;
-        if (MaxConnections > 0)
+        Volatile.Write(ref _ejectStreak, passive.ConsecutiveRuleEnabled && passive.MaxEjected > 0 ? passive.ConsecutiveFailures : int.MaxValue);
+        _queue.Size = config.Queue.Size;
+        Volatile.Write(ref _queueTimeoutTicks, config.Queue.Timeout.Ticks);
+        Volatile.Write(ref _maxConnections, config.MaxConnections);
+        // Without a limit nobody waits: the data path's end of a request then skips the queue entirely.
+        foreach (var backend in backends) backend.WaitQueue = config.MaxConnections > 0 ? _queue : null;
+    }
+
+    /// <summary>
+    /// A reload changed the pool (called by its actor before it publishes the snapshot with the new
+    /// backends): new settings apply to requests that start from now on; backends in
+    /// <paramref name="added"/> get their connection pools. Requests in flight finish with what they
+    /// started with.
+    /// </summary>
+    internal void Reconfigure(PoolConfig config, IReadOnlyList<Backend> added, IEnumerable<Backend> all, Func<PoolHandle, Sessions.PoolSessions?>? attachSessions)
+    {
+        var old = Config;
+        if (added.Count > 0)
         {
-            Queue = new BackendWaitQueue(config.Queue.Size);
-            QueueTimeout = config.Queue.Timeout;
-            foreach (var backend in initial.Backends) backend.WaitQueue = Queue;
+            var connections = Connections;
+            var grown = new BackendConnectionPool[Math.Max(connections.Length, added.Max(b => b.Ordinal) + 1)];
+            Array.Copy(connections, grown, connections.Length);
+            foreach (var backend in added) grown[backend.Ordinal] = new BackendConnectionPool(backend, config.Timeouts.Connect);
+            Volatile.Write(ref _connections, grown);
         }
+        if (old.Timeouts.Connect != config.Timeouts.Connect)
+        {
+            foreach (var pool in Connections) pool.ConnectTimeout = config.Timeouts.Connect;
+            lock (_retiredHttp) _retiredHttp.Add(Http);
+            Volatile.Write(ref _http, BackendHttpClientFactory.Create(config));
+        }
+        if (old.Timeouts.Response != config.Timeouts.Response) Volatile.Write(ref _requestConfig, RequestConfigFor(config));
+        if (old.Retries != config.Retries)
+        {
+            _retryBudget.Budget = config.Retries.Budget;
+            Volatile.Write(ref _retries, config.Retries);
+        }
+        ApplyLimits(config, all);
+        Volatile.Write(ref _config, config);
+        if (old.Sticky != config.Sticky && attachSessions is not null) Sessions = attachSessions(this);
     }
 
     public string Name { get; }
 
-    public PoolConfig Config { get; }
+    public PoolConfig Config => Volatile.Read(ref _config);
 
     public PoolSnapshot Snapshot => Volatile.Read(ref _snapshot);
 
-    public HttpMessageInvoker Http { get; }
+    public HttpMessageInvoker Http => Volatile.Read(ref _http);
 
-    /// <summary>Keep-alive connections for the HTTP/1.1 fast path, indexed by <see cref="Backend.Ordinal"/>.</summary>
-    public BackendConnectionPool[] Connections { get; }
+    /// <summary>Keep-alive connections for the HTTP/1.1 fast path, indexed by <see cref="Backend.Ordinal"/> (which a reload never reuses).</summary>
+    public BackendConnectionPool[] Connections => Volatile.Read(ref _connections);
 
-    public ForwarderRequestConfig RequestConfig { get; }
+    public ForwarderRequestConfig RequestConfig => Volatile.Read(ref _requestConfig);
 
-    public RetryConfig Retries { get; }
+    public RetryConfig Retries => Volatile.Read(ref _retries);
 
     /// <summary>
     /// Fed from the backends' request counters (see <see cref="FeedRetryBudget"/>) rather than on
     /// every request, so the data path never touches its shared words unless it wants a retry.
     /// </summary>
-    public RetryBudget RetryBudget { get; }
+    public RetryBudget RetryBudget => _retryBudget;
 
     /// <summary>Per-backend limit on requests in flight plus open connections; 0 = none.</summary>
-    public int MaxConnections { get; }
+    public int MaxConnections => Volatile.Read(ref _maxConnections);
 
     /// <summary>Where requests wait for a backend below <see cref="MaxConnections"/>; null without a limit.</summary>
-    public BackendWaitQueue? Queue { get; }
+    public BackendWaitQueue? Queue => MaxConnections > 0 ? _queue : null;
 
-    public TimeSpan QueueTimeout { get; }
+    public TimeSpan QueueTimeout => TimeSpan.FromTicks(Volatile.Read(ref _queueTimeoutTicks));
 
     /// <summary>The failure streak at which the data path stops picking a backend pending the actor's verdict; <see cref="int.MaxValue"/> when passive ejection is off.</summary>
-    public int EjectStreak { get; }
+    public int EjectStreak => Volatile.Read(ref _ejectStreak);
 
     /// <summary>Sticky sessions of this pool; null when <c>sticky</c> is off.</summary>
-    public Sessions.PoolSessions? Sessions { get; internal set; }
+    public Sessions.PoolSessions? Sessions
+    {
+        get => Volatile.Read(ref _sessions);
+        internal set => Volatile.Write(ref _sessions, value);
+    }
 
     /// <summary>The pool actor; <see cref="ActorRefs.Nobody"/> until it starts.</summary>
     public IActorRef Actor { get; internal set; } = ActorRefs.Nobody;
@@ -222,6 +284,11 @@ public sealed class PoolHandle : IDisposable
     public void Dispose()
     {
         Http.Dispose();
+        lock (_retiredHttp)
+        {
+            foreach (var http in _retiredHttp) http.Dispose();
+            _retiredHttp.Clear();
+        }
         foreach (var pool in Connections) pool.Clear();
     }
 }

@@ -1,3 +1,4 @@
+using Drover.Core.Configuration;
 using Drover.Core.Health;
 using Drover.Core.Pools;
 
@@ -31,6 +32,7 @@ public static class PoolProtocol
     /// <param name="HealthReason">Why the last health change happened; empty while it never changed.</param>
     /// <param name="Admin">ready | drain | maint.</param>
     /// <param name="Drained">Draining (or in maint) and nothing in flight any more.</param>
+    /// <param name="SetWeight">The weight set at run time with <c>lb weight</c> (cluster-wide), which replaces <paramref name="ConfiguredWeight"/> as the base; null when none is set.</param>
     public sealed record BackendState(
         string Id,
         string Address,
@@ -46,7 +48,8 @@ public static class PoolProtocol
         long Failures,
         long Retries,
         double LatencyEwmaMs,
-        StateChanges Changes);
+        StateChanges Changes,
+        int? SetWeight = null);
 
     /// <summary>How many times a backend went down (active checks), was ejected (passive), came back up, and finished a drain.</summary>
     public sealed record StateChanges(int Downs, int Ejections, int Recoveries, int DrainsCompleted);
@@ -59,6 +62,21 @@ public static class PoolProtocol
 
     /// <summary>Published once when a draining (or maint) backend's last in-flight request or connection has ended.</summary>
     public sealed record BackendDrained(string Pool, string BackendId);
+
+    /// <summary>
+    /// A reload changed the pool: apply <paramref name="Config"/> in place (see <see cref="PoolActor"/>);
+    /// answered with <see cref="Reconfigured"/> once the new snapshot is published.
+    /// </summary>
+    /// <param name="AttachSessions">Builds the pool's sticky-session API when <c>sticky</c> changed (local only, never sent remotely).</param>
+    public sealed record Reconfigure(PoolConfig Config, Func<PoolHandle, Sessions.PoolSessions?>? AttachSessions);
+
+    public sealed record Reconfigured(string Pool, long Version);
+
+    /// <summary>A reload removed the pool and no listener routes to it any more: stop once nothing is in flight.</summary>
+    public sealed record Retire
+    {
+        public static readonly Retire Instance = new();
+    }
 
     internal sealed record Tick
     {

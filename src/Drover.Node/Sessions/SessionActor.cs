@@ -32,6 +32,7 @@ public sealed class SessionActor : ReceiveActor, IWithTimers, IWithStash
     private string? _backend;
     private long _expiresAt;
     private long _writtenAt = long.MinValue / 2;
+    private long? _lastUse;
     private bool _revived;
 
     public SessionActor(string entityId, SessionService service)
@@ -78,6 +79,7 @@ public sealed class SessionActor : ReceiveActor, IWithTimers, IWithStash
         Receive<SessionProtocol.Bind>(OnBind);
         Receive<SessionProtocol.Rebind>(OnRebind);
         Receive<SessionProtocol.GetBinding>(_ => Sender.Tell(new SessionProtocol.Binding(_entityId, _backend)));
+        Receive<SessionProtocol.Describe>(_ => Sender.Tell(Info()));
         Receive<Expiry>(_ => OnExpiry());
         Receive<Unbound>(_ =>
         {
@@ -93,6 +95,7 @@ public sealed class SessionActor : ReceiveActor, IWithTimers, IWithStash
         Receive<SessionProtocol.Bind>(m => Revive(() => OnBind(m)));
         Receive<SessionProtocol.Rebind>(m => Revive(() => OnRebind(m)));
         Receive<SessionProtocol.GetBinding>(_ => Sender.Tell(new SessionProtocol.Binding(_entityId, _backend)));
+        Receive<SessionProtocol.Describe>(_ => Sender.Tell(Info()));
         Receive<StoreProtocol.Deleted>(_ => Removed());
     }
 
@@ -114,6 +117,7 @@ public sealed class SessionActor : ReceiveActor, IWithTimers, IWithStash
         Become(() => ReceiveAny(m =>
         {
             if (m is SessionProtocol.GetBinding or SessionProtocol.Resolve) Sender.Tell(new SessionProtocol.Binding(_entityId, _backend));
+            else if (m is SessionProtocol.Describe) Sender.Tell(Info());
         }));
         Context.Parent.Tell(new Passivate(PoisonPill.Instance));
     }
@@ -182,9 +186,17 @@ public sealed class SessionActor : ReceiveActor, IWithTimers, IWithStash
         Write();
     }
 
+    private SessionProtocol.SessionInfo Info()
+    {
+        var now = Now;
+        return new SessionProtocol.SessionInfo(_entityId, _backend, Akka.Cluster.Cluster.Get(Context.System).SelfAddress.ToString(),
+            _lastUse is { } used ? TimeSpan.FromMilliseconds(now - used) : null, TimeSpan.FromMilliseconds(Math.Max(0, _expiresAt - now)));
+    }
+
     private void Renew()
     {
         var now = Now;
+        _lastUse = now;
         var ttl = (long)Ttl.TotalMilliseconds;
         _expiresAt = now + ttl;
         if (_backend is not null && now - _writtenAt > ttl / 4) Write();

@@ -37,6 +37,15 @@ public static class SessionProtocol
     /// <summary>Reads the binding without binding or renewing anything (tests, the CLI).</summary>
     public sealed record GetBinding(string EntityId) : IWithSessionId;
 
+    /// <summary>What the owner knows of the session (the CLI's <c>lb sessions -k</c>); answered with <see cref="SessionInfo"/>. Binds and renews nothing.</summary>
+    public sealed record Describe(string EntityId) : IWithSessionId;
+
+    /// <param name="Backend">The binding; null when the session has none.</param>
+    /// <param name="Owner">The owner's node (the member that hosts the entity).</param>
+    /// <param name="LastUse">How long ago the owner last heard of a use (nodes renew at most once per ttl/4); null when it has not since it started.</param>
+    /// <param name="ExpiresIn">How long until the session expires unless it is used.</param>
+    public sealed record SessionInfo(string EntityId, string? Backend, string Owner, TimeSpan? LastUse, TimeSpan ExpiresIn);
+
     /// <summary>The owner's answer; <paramref name="Backend"/> is null for a session with no binding.</summary>
     public sealed record Binding(string EntityId, string? Backend);
 

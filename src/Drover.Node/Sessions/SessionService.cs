@@ -132,5 +132,5 @@ public sealed class SessionService
     }
 
     internal static ConsistentHashBalancer HashBalancer(Core.Pools.PoolSnapshot snapshot) =>
-        snapshot.Balancer as ConsistentHashBalancer ?? new ConsistentHashBalancer(snapshot.Backends, snapshot.Candidates);
+        snapshot.Balancer as ConsistentHashBalancer ?? new ConsistentHashBalancer(snapshot.Backends, snapshot.Candidates, snapshot.BaseWeights);
 }

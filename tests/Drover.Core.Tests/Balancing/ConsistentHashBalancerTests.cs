@@ -28,6 +28,19 @@ public class ConsistentHashBalancerTests
     }
 
     [Fact]
+    public void BaseWeights_SetAtRunTime_ReplaceTheConfiguredOnes()
+    {
+        // Configured 1:1:1, base (lb weight) 5:3:1: keys follow the base weights, as on every node that has them.
+        var backends = TestPools.Backends("p", 1, 1, 1);
+        var set = new Dictionary<string, int> { ["b1"] = 5, ["b2"] = 3, ["b3"] = 1 };
+        var snapshot = PoolSnapshot.Build(TestPools.Config("p", BalanceMode.ConsistentHash, backends), 1, backends, b => set[b.Id], null,
+            b => set[b.Id]);
+
+        Assert.Equal([5, 3, 1], snapshot.BaseWeights);
+        TestPools.AssertShares(TestPools.ExpectedShares(5, 3, 1), TestPools.CountPicks(snapshot, 30_000), RingTolerance);
+    }
+
+    [Fact]
     public void SameHash_AlwaysSameBackend_AcrossPicksAndSnapshots()
     {
         var first = TestPools.Snapshot(BalanceMode.ConsistentHash, 1, 1, 1, 1);

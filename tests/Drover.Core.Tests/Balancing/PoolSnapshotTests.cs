@@ -35,6 +35,25 @@ public class PoolSnapshotTests
         Assert.Equal([4, 4], snapshot.Weights);
     }
 
+    [Fact]
+    public void SessionsFollow_Ordinals_NotPositions_AfterAReloadRemovedABackend()
+    {
+        // A reload removed b1 (ordinal 0) and added b4 (ordinal 3): ordinals are no longer positions.
+        var config = TestPools.Config("p", BalanceMode.RoundRobin, TestPools.Backends("p", 1, 1, 1));
+        var b2 = new Backend("p", new global::Drover.Core.Configuration.BackendConfig("b2", new global::Drover.Core.Net.HostPort("127.0.0.1", 2)), 1);
+        var b3 = new Backend("p", new global::Drover.Core.Configuration.BackendConfig("b3", new global::Drover.Core.Net.HostPort("127.0.0.1", 3)), 2);
+        var b4 = new Backend("p", new global::Drover.Core.Configuration.BackendConfig("b4", new global::Drover.Core.Net.HostPort("127.0.0.1", 4)), 3);
+        var removed = new Backend("p", new global::Drover.Core.Configuration.BackendConfig("b1", new global::Drover.Core.Net.HostPort("127.0.0.1", 1)), 0);
+
+        var snapshot = PoolSnapshot.Build(config, 2, [b2, b3, b4], _ => 1, b => b != b3);
+
+        Assert.True(snapshot.KeepsSessions(b2));
+        Assert.False(snapshot.KeepsSessions(b3));
+        Assert.True(snapshot.KeepsSessions(b4));
+        Assert.False(snapshot.KeepsSessions(removed));
+        Assert.Same(b4, snapshot.Find("b4"));
+    }
+
     [Theory]
     [MemberData(nameof(AllModes))]
     public void EveryMode_NeverReturnsAnExcludedCandidate(BalanceMode mode)

@@ -31,26 +31,30 @@ public sealed class DroverMetrics
         [MemberStatus.Joining, MemberStatus.WeaklyUp, MemberStatus.Up, MemberStatus.Leaving, MemberStatus.Exiting, MemberStatus.Down, MemberStatus.Removed];
 
     private readonly DroverRuntime _runtime;
-    private readonly DroverConfig _config;
+    // The config in force (a reload replaces it).
+    private DroverConfig _config => _runtime.Config;
     private readonly ActorSystem _system;
     private readonly Func<Readiness.Result> _readiness;
     private readonly SemaphoreSlim _gate = new(1, 1); // concurrent scrapes take turns: the cursors are shared
     private readonly Dictionary<object, long[]> _cursors = new(ReferenceEqualityComparer.Instance);
     private readonly HashSet<object> _seen = new(ReferenceEqualityComparer.Instance);
+    // The label sets exported at the last scrape: a pool, backend or listener that a reload removed loses its series.
+    private HashSet<(string Pool, string Backend)> _backendSeries = new();
+    private HashSet<string> _poolSeries = new(StringComparer.Ordinal);
+    private HashSet<string> _listenerSeries = new(StringComparer.Ordinal);
 
     private readonly Counter _listenerRequests, _listenerConnections, _listenerBytesIn, _listenerBytesOut, _fastPathRequests, _fastPathHandovers;
     private readonly Gauge _listenerActive, _listenerUp;
     private readonly Counter _backendRequests, _backendResponses, _backendConnections, _backendFailures, _backendRetries, _backendBytesIn, _backendBytesOut, _backendHealthChanges;
     private readonly Gauge _backendActive, _backendHealth, _backendAdmin, _backendWeight, _backendConfiguredWeight;
     private readonly Histogram _backendLatency;
-    private readonly Gauge _poolQueueWaiting, _poolPanic, _poolSessions, _poolServing;
+    private readonly Gauge _poolQueueWaiting, _poolPanic, _poolSessions, _poolServing, _backendSessions;
     private readonly Counter _poolQueued, _poolQueueTimeouts, _poolQueueRejected, _poolRetriesDenied;
     private readonly Gauge _clusterMembers, _clusterUnreachable, _clusterLeader, _ready;
 
     public DroverMetrics(DroverRuntime runtime, DroverConfig config, ActorSystem system, Func<Readiness.Result> readiness)
     {
         _runtime = runtime;
-        _config = config;
         _system = system;
         _readiness = readiness;
         Registry = Prometheus.Metrics.NewCustomRegistry();
@@ -59,8 +63,8 @@ public sealed class DroverMetrics
         _listenerRequests = Counter(f, "drover_listener_requests_total", "HTTP responses sent to clients (by a backend or by Drover itself), by status class.", "listener", "code");
         _listenerConnections = Counter(f, "drover_listener_connections_total", "Client connections accepted.", "listener");
         _listenerActive = f.CreateGauge("drover_listener_active_connections", "Client connections open now.", "listener");
-        _listenerBytesIn = Counter(f, "drover_listener_bytes_in_total", "TCP listeners: bytes received from clients.", "listener");
-        _listenerBytesOut = Counter(f, "drover_listener_bytes_out_total", "TCP listeners: bytes sent to clients.", "listener");
+        _listenerBytesIn = Counter(f, "drover_listener_bytes_in_total", "Bytes received from clients and forwarded: TCP all, HTTP request bodies.", "listener");
+        _listenerBytesOut = Counter(f, "drover_listener_bytes_out_total", "Bytes from backends sent to clients: TCP all, HTTP response bodies.", "listener");
         _listenerUp = f.CreateGauge("drover_listener_up", "1 when the listener is bound.", "listener");
         _fastPathRequests = Counter(f, "drover_listener_fast_path_requests_total", "HTTP requests proxied by the HTTP/1.1 fast path.", "listener");
         _fastPathHandovers = Counter(f, "drover_listener_fast_path_handovers_total", "Connections the fast path handed to the full HTTP pipeline.", "listener");
@@ -70,8 +74,8 @@ public sealed class DroverMetrics
         _backendConnections = Counter(f, "drover_backend_connections_total", "TCP connections proxied to the backend.", "pool", "backend");
         _backendFailures = Counter(f, "drover_backend_failures_total", "Backend faults: connect failures, resets, timeouts, 5xx.", "pool", "backend");
         _backendRetries = Counter(f, "drover_backend_retries_total", "Attempts sent to the backend as a retry of an attempt that failed elsewhere.", "pool", "backend");
-        _backendBytesIn = Counter(f, "drover_backend_bytes_in_total", "TCP: bytes from clients to the backend.", "pool", "backend");
-        _backendBytesOut = Counter(f, "drover_backend_bytes_out_total", "TCP: bytes from the backend to clients.", "pool", "backend");
+        _backendBytesIn = Counter(f, "drover_backend_bytes_in_total", "Bytes from clients to the backend: TCP all, HTTP request bodies.", "pool", "backend");
+        _backendBytesOut = Counter(f, "drover_backend_bytes_out_total", "Bytes from the backend to clients: TCP all, HTTP response bodies.", "pool", "backend");
         _backendHealthChanges = Counter(f, "drover_backend_health_changes_total", "Health changes seen by this node: down (active checks), ejection (passive), recovery (back up).", "pool", "backend", "change");
         _backendActive = f.CreateGauge("drover_backend_active", "Requests in flight plus TCP connections open on the backend.", "pool", "backend");
         _backendHealth = f.CreateGauge("drover_backend_health", "1 for the backend's health state (up, down, ejected), 0 for the others.", "pool", "backend", "state");
@@ -89,7 +93,8 @@ public sealed class DroverMetrics
         _poolRetriesDenied = Counter(f, "drover_pool_retries_denied_total", "Retries refused by the pool's retry budget.", "pool");
         _poolPanic = f.CreateGauge("drover_pool_panic", "1 while the pool is in panic mode (all-unhealthy = use-all with no healthy backend).", "pool");
         _poolServing = f.CreateGauge("drover_pool_serving_backends", "Backends taking new traffic now.", "pool");
-        _poolSessions = f.CreateGauge("drover_pool_sessions", "Sticky sessions of the pool known to this node.", "pool");
+        _poolSessions = f.CreateGauge("drover_pool_sessions", "Sticky-session bindings of the pool in this node's cache (live ones).", "pool");
+        _backendSessions = f.CreateGauge("drover_backend_sessions", "Sticky-session bindings to the backend in this node's cache (live ones).", "pool", "backend");
 
         _clusterMembers = f.CreateGauge("drover_cluster_members", "Cluster members by status, as this node sees them.", "status");
         _clusterUnreachable = f.CreateGauge("drover_cluster_unreachable_members", "Members this node's failure detector marks unreachable.");
@@ -118,6 +123,7 @@ public sealed class DroverMetrics
             for (var i = 0; i < pools.Length; i++) CollectPool(pools[i], states[i]);
             CollectCluster();
             ForgetUnseen();
+            RemoveGone(pools);
         }
         finally
         {
@@ -148,15 +154,10 @@ public sealed class DroverMetrics
             Advance(_listenerConnections.WithLabels(name), ref cursor[0], counters.Connections);
             _listenerActive.WithLabels(name).Set(counters.ActiveConnections);
             if (listener.Mode == ListenerMode.Http)
-            {
                 for (var c = 0; c < StatusClass.Count; c++)
                     Advance(_listenerRequests.WithLabels(name, StatusClass.Name(c)), ref cursor[3 + c], counters.StatusCount(c));
-            }
-            else
-            {
-                Advance(_listenerBytesIn.WithLabels(name), ref cursor[1], counters.BytesIn);
-                Advance(_listenerBytesOut.WithLabels(name), ref cursor[2], counters.BytesOut);
-            }
+            Advance(_listenerBytesIn.WithLabels(name), ref cursor[1], counters.BytesIn);
+            Advance(_listenerBytesOut.WithLabels(name), ref cursor[2], counters.BytesOut);
             if (_runtime.FastPaths.TryGetValue(name, out var fastPath))
             {
                 var fast = Cursor(fastPath, 2);
@@ -171,7 +172,8 @@ public sealed class DroverMetrics
         var name = pool.Name;
         var snapshot = pool.Snapshot;
         _poolServing.WithLabels(name).Set(snapshot.Candidates.Length);
-        _poolSessions.WithLabels(name).Set(SessionCount.Of(pool));
+        var sessions = SessionCount.Of(pool); // one walk of the cache per scrape
+        _poolSessions.WithLabels(name).Set(sessions.Total);
         var poolCursor = Cursor(pool, 4);
         Advance(_poolRetriesDenied.WithLabels(name), ref poolCursor[0], pool.RetryBudget.Denied);
         _poolQueueWaiting.WithLabels(name).Set(pool.Queue?.Waiting ?? 0);
@@ -196,6 +198,7 @@ public sealed class DroverMetrics
             for (var s = 0; s < StatusClass.Count; s++)
                 Advance(_backendResponses.WithLabels(name, id, StatusClass.Name(s)), ref c[6 + s], backend.StatusCount(s));
             _backendActive.WithLabels(name, id).Set(backend.Active);
+            _backendSessions.WithLabels(name, id).Set(sessions.For(backend));
             _backendConfiguredWeight.WithLabels(name, id).Set(backend.ConfiguredWeight);
             ReplayLatency(backend, c.AsSpan(6 + StatusClass.Count));
 
@@ -262,6 +265,42 @@ public sealed class DroverMetrics
         _seen.Add(source);
         if (!_cursors.TryGetValue(source, out var cursor)) _cursors[source] = cursor = new long[slots];
         return cursor;
+    }
+
+    /// <summary>Drops the series of pools, backends and listeners that a reload removed, so no gauge goes on reporting them.</summary>
+    private void RemoveGone(PoolHandle[] pools)
+    {
+        var backends = pools.SelectMany(p => p.Snapshot.Backends.Select(b => (p.Name, b.Id))).ToHashSet();
+        foreach (var (pool, id) in _backendSeries.Where(s => !backends.Contains(s)))
+        {
+            foreach (var collector in new Collector<Counter.Child>[] { _backendRequests, _backendConnections, _backendFailures, _backendRetries, _backendBytesIn, _backendBytesOut })
+                collector.RemoveLabelled(pool, id);
+            foreach (var gauge in new[] { _backendActive, _backendWeight, _backendConfiguredWeight, _backendSessions }) gauge.RemoveLabelled(pool, id);
+            for (var s = 0; s < StatusClass.Count; s++) _backendResponses.RemoveLabelled(pool, id, StatusClass.Name(s));
+            foreach (var change in new[] { "down", "ejection", "recovery" }) _backendHealthChanges.RemoveLabelled(pool, id, change);
+            foreach (var health in HealthStates) _backendHealth.RemoveLabelled(pool, id, health);
+            foreach (var admin in AdminStates) _backendAdmin.RemoveLabelled(pool, id, admin);
+            _backendLatency.RemoveLabelled(pool, id);
+        }
+        _backendSeries = backends;
+
+        var poolNames = pools.Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
+        foreach (var pool in _poolSeries.Where(p => !poolNames.Contains(p)))
+        {
+            foreach (var collector in new Collector<Counter.Child>[] { _poolQueued, _poolQueueTimeouts, _poolQueueRejected, _poolRetriesDenied }) collector.RemoveLabelled(pool);
+            foreach (var gauge in new[] { _poolQueueWaiting, _poolPanic, _poolServing, _poolSessions }) gauge.RemoveLabelled(pool);
+        }
+        _poolSeries = poolNames;
+
+        var listeners = _config.Listeners.Select(l => l.Name).ToHashSet(StringComparer.Ordinal);
+        foreach (var listener in _listenerSeries.Where(l => !listeners.Contains(l)))
+        {
+            foreach (var collector in new Collector<Counter.Child>[] { _listenerConnections, _listenerBytesIn, _listenerBytesOut, _fastPathRequests, _fastPathHandovers })
+                collector.RemoveLabelled(listener);
+            foreach (var gauge in new[] { _listenerActive, _listenerUp }) gauge.RemoveLabelled(listener);
+            for (var s = 0; s < StatusClass.Count; s++) _listenerRequests.RemoveLabelled(listener, StatusClass.Name(s));
+        }
+        _listenerSeries = listeners;
     }
 
     /// <summary>Forgets the cursors of sources that are gone (replaced backends or listeners), so none is kept for ever.</summary>

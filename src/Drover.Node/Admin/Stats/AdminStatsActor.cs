@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Drover.Core.Balancing;
 using Drover.Core.Configuration;
+using Drover.Core.Pools;
 using Drover.Node.LoadBalancing;
 using Drover.Node.Pools;
 using static Drover.Node.Admin.Stats.AdminStatsProtocol;
@@ -20,7 +21,8 @@ public sealed class AdminStatsActor : ReceiveActor, IWithTimers
     private static readonly TimeSpan PoolAskTimeout = TimeSpan.FromSeconds(2);
 
     private readonly DroverRuntime _runtime;
-    private readonly DroverConfig _config;
+    // The config in force (a reload replaces it).
+    private DroverConfig _config => _runtime.Config;
     private readonly Func<Readiness.Result> _readiness;
     private readonly Func<string> _adminEndPoint;
     private readonly string _address;
@@ -34,7 +36,6 @@ public sealed class AdminStatsActor : ReceiveActor, IWithTimers
     public AdminStatsActor(DroverRuntime runtime, DroverConfig config, Func<Readiness.Result> readiness, Func<string> adminEndPoint)
     {
         _runtime = runtime;
-        _config = config;
         _readiness = readiness;
         _adminEndPoint = adminEndPoint;
         _address = Akka.Cluster.Cluster.Get(Context.System).SelfAddress.ToString();
@@ -88,7 +89,10 @@ public sealed class AdminStatsActor : ReceiveActor, IWithTimers
                 _runtime.Listeners.TryGetValue(l.Name, out var bound) ? bound.ToString()! : "",
                 counters is null ? 0 : http ? counters.Requests : counters.Connections,
                 rates.GetValueOrDefault(l.Name),
-                counters?.Connections ?? 0, counters?.ActiveConnections ?? 0, counters?.BytesIn ?? 0, counters?.BytesOut ?? 0);
+                counters?.Connections ?? 0, counters?.ActiveConnections ?? 0, counters?.BytesIn ?? 0, counters?.BytesOut ?? 0)
+            {
+                Responses = http && counters is not null ? ByClass(counters.StatusCount) : [],
+            };
         }).ToList();
 
     /// <summary>Runs off the actor: only the immutable arguments and the thread-safe counters are read here.</summary>
@@ -111,18 +115,38 @@ public sealed class AdminStatsActor : ReceiveActor, IWithTimers
         {
             var pool = pools[i];
             var state = states[i];
+            var sessions = SessionCount.Of(pool);
             var backends = pool.Snapshot.Backends.Select(b =>
             {
                 var s = state?.Backends.FirstOrDefault(x => x.Id == b.Id);
                 return new BackendStats(b.Id, b.Address.ToString(), s?.Health ?? "unknown", s?.HealthReason ?? "", s?.Admin ?? "unknown",
                     s?.Drained ?? false, s?.Weight ?? 0, b.ConfiguredWeight, b.Active, b.Requests,
                     rates.GetValueOrDefault($"{pool.Name}/{b.Id}"), b.Failures, b.Retries, b.LatencyEwma.TotalMilliseconds,
-                    SessionCount.Of(pool, b));
+                    sessions.For(b))
+                {
+                    SetWeight = s?.SetWeight,
+                    Responses = ByClass(b.StatusCount),
+                    Connections = b.Connections,
+                    BytesIn = b.BytesIn,
+                    BytesOut = b.BytesOut,
+                };
             }).ToList();
             result.Add(new PoolStats(pool.Name, pool.Config.Balance.ToConfigName(), state is not null, state?.Panic ?? false,
-                pool.Queue?.Waiting ?? 0, SessionCount.Of(pool), backends));
+                pool.Queue?.Waiting ?? 0, sessions.Total, backends)
+            {
+                Sticky = pool.Config.Sticky.Enabled,
+                RetriesDenied = pool.RetryBudget.Denied,
+            });
         }
         return header with { Pools = result };
+    }
+
+    /// <summary>Counts by status class, in <see cref="StatusClass"/> order (1xx, 2xx, 3xx, 4xx, 5xx, other).</summary>
+    private static long[] ByClass(Func<int, long> count)
+    {
+        var result = new long[StatusClass.Count];
+        for (var c = 0; c < result.Length; c++) result[c] = count(c);
+        return result;
     }
 
     private sealed record Sample

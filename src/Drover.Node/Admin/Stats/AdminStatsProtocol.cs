@@ -39,7 +39,11 @@ public static class AdminStatsProtocol
         long Connections,
         long ActiveConnections,
         long BytesIn,
-        long BytesOut);
+        long BytesOut)
+    {
+        /// <summary>HTTP: responses sent to clients by status class (1xx, 2xx, 3xx, 4xx, 5xx, other); empty for TCP.</summary>
+        public IReadOnlyList<long> Responses { get; init; } = [];
+    }
 
     /// <param name="Reachable">False when the pool actor did not answer; the backends then show their counters only.</param>
     public sealed record PoolStats(
@@ -49,7 +53,13 @@ public static class AdminStatsProtocol
         bool Panic,
         int QueueWaiting,
         long Sessions,
-        IReadOnlyList<BackendStats> Backends);
+        IReadOnlyList<BackendStats> Backends)
+    {
+        public bool Sticky { get; init; }
+
+        /// <summary>Retries the pool's retry budget refused.</summary>
+        public long RetriesDenied { get; init; }
+    }
 
     /// <param name="Health">up | down | ejected (unknown when the pool actor did not answer).</param>
     /// <param name="Admin">ready | drain | maint.</param>
@@ -69,7 +79,21 @@ public static class AdminStatsProtocol
         long Failures,
         long Retries,
         double LatencyMs,
-        long Sessions);
+        long Sessions)
+    {
+        /// <summary>The weight set at run time with <c>lb weight</c> (cluster-wide), or null: the config's.</summary>
+        public int? SetWeight { get; init; }
+
+        /// <summary>HTTP responses from the backend by status class (1xx, 2xx, 3xx, 4xx, 5xx, other).</summary>
+        public IReadOnlyList<long> Responses { get; init; } = [];
+
+        /// <summary>TCP connections proxied.</summary>
+        public long Connections { get; init; }
+
+        /// <summary>Bytes towards the backend (TCP: all; HTTP: request bodies) and back from it (TCP: all; HTTP: response bodies).</summary>
+        public long BytesIn { get; init; }
+        public long BytesOut { get; init; }
+    }
 
     /// <param name="Status">joining | weakly-up | up | leaving | exiting | down | removed.</param>
     /// <param name="Error">Why <paramref name="Stats"/> is missing: the member is unreachable, or did not answer in time.</param>

@@ -57,6 +57,11 @@ public sealed class BackendHealthEntity : ReceiveActor, IWithTimers
         _cluster = Akka.Cluster.Cluster.Get(Context.System);
 
         Receive<BackendHealthProtocol.Watch>(_ => { });
+        Receive<BackendHealthProtocol.Retire>(_ =>
+        {
+            _log.Info("backend {0}/{1}: health entity stops after a reload; the next watch starts it from the current config", _pool, _backendId);
+            Context.Stop(Self);
+        });
         Receive<BackendHealthProtocol.NodeReport>(OnReport);
         Receive<ProbeResult>(OnProbe);
         Receive<GetSuccess>(OnRead);

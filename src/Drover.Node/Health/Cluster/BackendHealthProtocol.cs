@@ -22,6 +22,12 @@ public static class BackendHealthProtocol
     public sealed record Watch(string Pool, string BackendId) : IBackendMessage;
 
     /// <summary>
+    /// A reload removed the backend or changed its pool's health settings: the entity stops (its
+    /// prober with it); the next <see cref="Watch"/> starts a new one from the node's current config.
+    /// </summary>
+    public sealed record Retire(string Pool, string BackendId) : IBackendMessage;
+
+    /// <summary>
     /// A node's own passive verdict on the backend: ejected (until when, and why) or not. Sent on every
     /// local change and repeated with each <see cref="Watch"/> while ejected, so a re-created entity learns it.
     /// </summary>

@@ -23,6 +23,8 @@ public sealed class HttpListenerServer(ListenerConfig config, Func<IHttpForwarde
     ListenerTimeouts timeouts, Http1FastPath? fastPath = null, ListenerCounters? counters = null) : IListenerServer
 {
     private WebApplication? _app;
+    private HttpProxyHandler? _handler;
+    private ListenerRoutes? _rerouted;
     private int _inFlight;
 
     public int InFlight => Volatile.Read(ref _inFlight);
@@ -59,6 +61,8 @@ public sealed class HttpListenerServer(ListenerConfig config, Func<IHttpForwarde
 
         var app = builder.Build();
         var handler = handlerFactory(app.Services.GetRequiredService<IHttpForwarder>());
+        _handler = handler;
+        if (Volatile.Read(ref _rerouted) is { } rerouted) Reroute(rerouted); // a reload that came while binding
         app.Run(async context =>
         {
             Interlocked.Increment(ref _inFlight);
@@ -73,11 +77,30 @@ public sealed class HttpListenerServer(ListenerConfig config, Func<IHttpForwarde
             }
         });
 
+        handler.Counters = Counters; // body bytes of forwarded requests count on the listener too
         await app.StartAsync(cancellationToken);
         _app = app;
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var uri = new Uri(address);
         return new IPEndPoint(IPAddress.Parse(uri.Host.Trim('[', ']')), uri.Port);
+    }
+
+    public void Reroute(ListenerRoutes routes)
+    {
+        Volatile.Write(ref _rerouted, routes);
+        if (routes.Http is null) return;
+        if (fastPath is not null)
+        {
+            fastPath.Routes = routes.Http;
+            fastPath.Timeouts = routes.Timeouts;
+        }
+        if (_handler is { } handler) handler.Routes = routes.Http;
+        // Kestrel reads its limits when it needs them, so new connections and requests get the new timeouts.
+        if (_app?.Services.GetService<Microsoft.Extensions.Options.IOptions<KestrelServerOptions>>()?.Value is { } kestrel)
+        {
+            kestrel.Limits.RequestHeadersTimeout = routes.Timeouts.RequestHeaders;
+            kestrel.Limits.KeepAliveTimeout = routes.Timeouts.Idle;
+        }
     }
 
     private async Task CountConnectionAsync(ConnectionContext connection, ConnectionDelegate next)

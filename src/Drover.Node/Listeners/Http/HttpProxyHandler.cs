@@ -24,7 +24,14 @@ public sealed class HttpProxyHandler(RouteTable<PoolHandle> routes, IHttpForward
 {
     private readonly AccessLogWriter _accessLog = accessLog ?? AccessLogWriter.Disabled;
 
-    public RouteTable<PoolHandle> Routes { get; } = routes;
+    private RouteTable<PoolHandle> _routes = routes;
+
+    /// <summary>Read once per request; a reload swaps it (<see cref="IListenerServer.Reroute"/>).</summary>
+    public RouteTable<PoolHandle> Routes
+    {
+        get => Volatile.Read(ref _routes);
+        set => Volatile.Write(ref _routes, value);
+    }
 
     public async Task HandleAsync(HttpContext context)
     {
@@ -44,6 +51,9 @@ public sealed class HttpProxyHandler(RouteTable<PoolHandle> routes, IHttpForward
             WriteAccessLog(context, record, started);
         }
     }
+
+    /// <summary>The listener's counters, for body bytes; set once by the server before it starts.</summary>
+    public ListenerCounters? Counters { get; set; }
 
     /// <summary>What the access log needs to know beyond the HttpContext; allocated only when the log is on.</summary>
     private sealed class RequestRecord
@@ -157,6 +167,7 @@ public sealed class HttpProxyHandler(RouteTable<PoolHandle> routes, IHttpForward
                 if (status >= 500) pool.ReportFailure(backend, $"status {status}");
                 else backend.OnSuccess();
                 backend.RecordLatency(Stopwatch.GetTimestamp() - started);
+                CountBodies(context, backend, status);
                 return;
             }
 
@@ -196,6 +207,27 @@ public sealed class HttpProxyHandler(RouteTable<PoolHandle> routes, IHttpForward
             context.Features.Set<IForwarderErrorFeature>(null);
             if (record is not null) record.End = AccessLogEnd.Ok;
             pick = pick.Exclude(acquired.Index);
+        }
+    }
+
+    /// <summary>
+    /// Body bytes of a forwarded request and its response, from their Content-Length: YARP reports no
+    /// byte counts, and wrapping the streams would allocate per request. Bodies without a length
+    /// (chunked, or an HTTP/2 stream without the header) are not counted on this path.
+    /// </summary>
+    private void CountBodies(HttpContext context, Core.Pools.Backend backend, int status)
+    {
+        var bodyIn = context.Request.ContentLength ?? 0;
+        var bodyOut = status is 204 or 304 || HttpMethods.IsHead(context.Request.Method) ? 0 : context.Response.ContentLength ?? 0;
+        if (bodyIn > 0)
+        {
+            backend.AddBytesIn(bodyIn);
+            Counters?.AddBytesIn(bodyIn);
+        }
+        if (bodyOut > 0)
+        {
+            backend.AddBytesOut(bodyOut);
+            Counters?.AddBytesOut(bodyOut);
         }
     }
 

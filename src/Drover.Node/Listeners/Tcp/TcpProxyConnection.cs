@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using Akka.Actor;
 using Drover.Core.Balancing;
+using Drover.Core.Buffers;
 using Drover.Core.Health;
 using Drover.Core.Pools;
 using Drover.Core.Tls;
@@ -64,8 +65,9 @@ internal sealed class TcpProxyConnection
         try
         {
             _client.NoDelay = true;
-            PoolHandle? pool = _server.Pool;
-            if (_server.SniRoutes is { } sni)
+            var routes = _server.Routes; // once: a reload may swap them while this connection starts
+            PoolHandle? pool = routes.Pool;
+            if (routes.Sni is { } sni)
             {
                 (peeked, peekedLength, var serverName, var ok) = await InspectClientHelloAsync(stopping);
                 if (!ok) return;
@@ -282,7 +284,7 @@ internal sealed class TcpProxyConnection
 
     private async Task PumpAsync(Socket from, Socket to, bool toBackend)
     {
-        byte[]? buffer = null;
+        BlockMemoryPool.Block? buffer = null;
         try
         {
             while (true)
@@ -291,17 +293,17 @@ internal sealed class TcpProxyConnection
                 {
                     // Wait for data without holding a buffer: an idle connection costs no buffer memory.
                     await from.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None);
-                    buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+                    buffer = BlockMemoryPool.Proxy.RentBlock(BufferSize);
                 }
-                var read = await from.ReceiveAsync(buffer.AsMemory(), SocketFlags.None);
+                var read = await from.ReceiveAsync(buffer.Memory, SocketFlags.None);
                 if (read == 0) break;
                 Volatile.Write(ref _lastActivity, Environment.TickCount64);
                 CountBytes(toBackend, read);
-                await SendAllAsync(to, buffer.AsMemory(0, read));
-                if (read < buffer.Length)
+                await SendAllAsync(to, buffer.Memory[..read]);
+                if (read < BufferSize)
                 {
                     // Drained what was there; give the buffer back until more arrives.
-                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer.Dispose();
                     buffer = null;
                 }
             }
@@ -314,7 +316,7 @@ internal sealed class TcpProxyConnection
         }
         finally
         {
-            if (buffer is not null) ArrayPool<byte>.Shared.Return(buffer);
+            buffer?.Dispose();
         }
     }
 

@@ -28,17 +28,22 @@ public sealed class TcpProxyServer : IListenerServer
         Counters = counters ?? new ListenerCounters();
         Name = config.Name;
         _bind = config.Bind.ToEndPoint();
-        Pool = pool;
-        SniRoutes = sniRoutes;
-        InspectDelay = config.InspectDelay;
+        _routes = new ListenerRoutes(null, Http.ListenerTimeouts.Default, pool, sniRoutes, config.InspectDelay);
         Log = log;
         AccessLog = accessLog ?? Drover.Node.AccessLog.AccessLogWriter.Disabled;
     }
 
     public string Name { get; }
-    public PoolHandle? Pool { get; }
-    public SniRouteTable<PoolHandle>? SniRoutes { get; }
-    public TimeSpan InspectDelay { get; }
+    private ListenerRoutes _routes;
+
+    /// <summary>The pool, SNI routes and inspect delay, read once per connection; a reload swaps them whole.</summary>
+    public ListenerRoutes Routes => Volatile.Read(ref _routes);
+
+    public PoolHandle? Pool => Routes.Pool;
+    public SniRouteTable<PoolHandle>? SniRoutes => Routes.Sni;
+    public TimeSpan InspectDelay => Routes.InspectDelay;
+
+    public void Reroute(ListenerRoutes routes) => Volatile.Write(ref _routes, routes);
     internal ILogger Log { get; }
     internal AccessLog.AccessLogWriter AccessLog { get; }
 

@@ -14,6 +14,7 @@ using Drover.Core.Pools;
 using Drover.Node.AccessLog;
 using Drover.Node.Pools;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
 
 namespace Drover.Node.Listeners.Http.FastPath;
 
@@ -36,11 +37,18 @@ internal sealed class FastPathConnection
     private readonly byte[] _clientIp;
     private readonly ulong _clientIpHash;
     private readonly CancellationTokenSource _timeout = new();
+    // Kestrel asks connections to close when the listener stops (shutdown, or a reload removed it):
+    // the response in flight finishes with "Connection: close" and an idle connection ends at once.
+    private readonly CancellationToken _closeRequested;
     private byte[]? _headScratch;
     private char[]? _chars;
     private char[]? _headerChars;
     private bool _clientGone;
     private Sessions.StickyRequest? _sticky;
+
+    // Response body bytes relayed for the current request (framing of chunked bodies included),
+    // added to the counters once per response rather than per read.
+    private long _relayed;
 
     // The current request's access-log fields, kept only when the log is on (reset per request).
     private readonly bool _logging;
@@ -69,6 +77,7 @@ internal sealed class FastPathConnection
         if (address is { IsIPv4MappedToIPv6: true }) address = address.MapToIPv4();
         _clientIp = Encoding.ASCII.GetBytes(address?.ToString() ?? "unknown");
         _clientIpHash = RequestHashing.HashAddress(address);
+        _closeRequested = connection.Features.Get<IConnectionLifetimeNotificationFeature>()?.ConnectionClosedRequested ?? default;
         _logging = fastPath.AccessLog.Enabled;
         if (_logging) _clientText = connection.RemoteEndPoint?.ToString() ?? "-";
     }
@@ -76,6 +85,10 @@ internal sealed class FastPathConnection
     /// <summary>Serves requests until the connection ends (false) or must go to Kestrel (true).</summary>
     public async Task<bool> ServeAsync()
     {
+        // Wakes an idle wait for the next request when Kestrel asks the connection to close (once per connection, not per request).
+        using var wake = _closeRequested.CanBeCanceled
+            ? _closeRequested.UnsafeRegister(static input => ((PipeReader)input!).CancelPendingRead(), _input)
+            : default;
         try
         {
             while (true)
@@ -114,6 +127,7 @@ internal sealed class FastPathConnection
         ReadOnlySequence<byte> buffer;
         var timeouts = _fastPath.Timeouts;
         var headStarted = false;
+        if (_closeRequested.IsCancellationRequested) return Next.Close;
         _timeout.CancelAfter(timeouts.Idle);
         while (true)
         {
@@ -135,6 +149,7 @@ internal sealed class FastPathConnection
             }
             buffer = read.Buffer;
             if (buffer.IsEmpty && read.IsCompleted) return Next.Close;
+            if (read.IsCanceled && buffer.IsEmpty && _closeRequested.IsCancellationRequested) return Next.Close; // idle, and the listener stops
             var status = Http1RequestParser.Parse(HeadSpan(buffer), _head);
             if (status == Http1ParseStatus.Complete) break;
             if (status == Http1ParseStatus.Incomplete && !read.IsCompleted)
@@ -293,6 +308,9 @@ internal sealed class FastPathConnection
                 headConsumed = true;
                 await CopyClientBodyAsync(connection.Output, contentLength);
                 await connection.Output.FlushAsync();
+                // The whole body reached the backend's pipe: counted once (a failure midway is a failed request).
+                backend.AddBytesIn(contentLength);
+                _fastPath.Counters.AddBytesIn(contentLength);
                 head = await ReadResponseHeadAsync(connection, timeout, isHead);
             }
             else
@@ -382,16 +400,29 @@ internal sealed class FastPathConnection
             // 5. The response: head (hop-by-hop headers dropped) and body by its framing.
             var framing = _response.Framing;
             var responseLength = _response.ContentLength;
-            var closeAfter = clientClose || framing == BodyFraming.UntilClose;
+            var closeAfter = clientClose || framing == BodyFraming.UntilClose || _closeRequested.IsCancellationRequested;
             var backendReusable = !_response.ConnectionClose && framing != BodyFraming.UntilClose;
             RelayResponseHead(connection, closeAfter, sticky?.SetCookieField(backend));
-            var ok = framing switch
+            _relayed = 0;
+            bool ok;
+            try
             {
-                BodyFraming.ContentLength => await CopyBackendBodyAsync(connection, responseLength, pool),
-                BodyFraming.Chunked => await CopyChunkedBodyAsync(connection, pool),
-                BodyFraming.UntilClose => await CopyBackendBodyAsync(connection, long.MaxValue, pool),
-                _ => true,
-            };
+                ok = framing switch
+                {
+                    BodyFraming.ContentLength => await CopyBackendBodyAsync(connection, responseLength, pool),
+                    BodyFraming.Chunked => await CopyChunkedBodyAsync(connection, pool),
+                    BodyFraming.UntilClose => await CopyBackendBodyAsync(connection, long.MaxValue, pool),
+                    _ => true,
+                };
+            }
+            finally
+            {
+                if (_relayed > 0)
+                {
+                    backend.AddBytesOut(_relayed);
+                    _fastPath.Counters.AddBytesOut(_relayed);
+                }
+            }
             var flush = await _output.FlushAsync();
 
             if (!ok && !_clientGone) pool.ReportFailure(backend, "failed while sending the response body");
@@ -525,6 +556,7 @@ internal sealed class FastPathConnection
             var slice = buffer.Slice(0, Math.Min(length, buffer.Length));
             foreach (var segment in slice) _output.Write(segment.Span);
             length -= slice.Length;
+            _relayed += slice.Length;
             connection.Input.AdvanceTo(slice.End);
             var flush = await _output.FlushAsync();
             if (flush.IsCompleted)
@@ -555,6 +587,7 @@ internal sealed class FastPathConnection
                 if (body < 0) return false;
                 _output.Write(segment.Span[..body]);
                 taken += body;
+                _relayed += body;
                 if (scanner.IsComplete) break;
             }
             connection.Input.AdvanceTo(buffer.GetPosition(taken));

@@ -26,12 +26,24 @@ public sealed class Http1FastPath(RouteTable<PoolHandle> routes, ListenerTimeout
     public ListenerCounters Counters { get; } = counters ?? new ListenerCounters();
 
     /// <summary>Keep-alive idle and request-head deadlines, the same that Kestrel's stack applies after a hand-over.</summary>
-    public ListenerTimeouts Timeouts { get; } = timeouts;
+    public ListenerTimeouts Timeouts
+    {
+        get => Volatile.Read(ref _timeouts);
+        set => Volatile.Write(ref _timeouts, value);
+    }
+
+    private ListenerTimeouts _timeouts = timeouts;
+    private RouteTable<PoolHandle> _routes = routes;
 
     private long _served;
     private long _handedOver;
 
-    public RouteTable<PoolHandle> Routes { get; } = routes;
+    /// <summary>Read once per request; a reload swaps it (<see cref="IListenerServer.Reroute"/>) while connections stay open.</summary>
+    public RouteTable<PoolHandle> Routes
+    {
+        get => Volatile.Read(ref _routes);
+        set => Volatile.Write(ref _routes, value);
+    }
 
     /// <summary>Requests proxied by the fast path.</summary>
     public long Served => Volatile.Read(ref _served);

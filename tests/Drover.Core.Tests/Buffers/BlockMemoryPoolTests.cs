@@ -1,0 +1,115 @@
+using Drover.Core.Buffers;
+using Xunit;
+
+namespace Drover.Core.Tests.Buffers;
+
+public class BlockMemoryPoolTests
+{
+    [Fact]
+    public void A_returned_block_is_rented_again_without_allocating()
+    {
+        using var pool = new BlockMemoryPool(1024, 4);
+        var first = pool.RentBlock();
+        Assert.Equal(1024, first.Memory.Length);
+        first.Dispose();
+        Assert.Equal(1, pool.Retained);
+
+        var second = pool.RentBlock();
+        Assert.Same(first, second);
+        Assert.Equal(1, pool.Allocated);
+        Assert.Equal(0, pool.Retained);
+    }
+
+    [Fact]
+    public void Blocks_in_use_are_distinct()
+    {
+        using var pool = new BlockMemoryPool(64, 8);
+        var blocks = Enumerable.Range(0, 5).Select(_ => pool.RentBlock()).ToList();
+        Assert.Equal(5, blocks.Select(b => b.Array).Distinct().Count());
+        Assert.Equal(5, pool.Allocated);
+    }
+
+    [Fact]
+    public void Keeps_at_most_MaxRetained_blocks()
+    {
+        using var pool = new BlockMemoryPool(64, 3);
+        var blocks = Enumerable.Range(0, 10).Select(_ => pool.RentBlock()).ToList();
+        foreach (var block in blocks) block.Dispose();
+        Assert.Equal(3, pool.Retained);
+
+        // Three come back from the pool, the fourth is new.
+        for (var i = 0; i < 3; i++) pool.RentBlock();
+        Assert.Equal(10, pool.Allocated);
+        pool.RentBlock();
+        Assert.Equal(11, pool.Allocated);
+    }
+
+    [Fact]
+    public void Disposing_a_block_twice_returns_it_once()
+    {
+        using var pool = new BlockMemoryPool(64, 8);
+        var block = pool.RentBlock();
+        block.Dispose();
+        block.Dispose();
+        Assert.Equal(1, pool.Retained);
+        var again = pool.RentBlock();
+        var other = pool.RentBlock();
+        Assert.NotSame(again, other);
+    }
+
+    [Fact]
+    public void Rent_larger_than_a_block_is_refused_and_MaxBufferSize_says_so()
+    {
+        using var pool = new BlockMemoryPool(256, 1);
+        Assert.Equal(256, pool.MaxBufferSize);
+        Assert.Equal(256, pool.Rent(256).Memory.Length);
+        Assert.Throws<ArgumentOutOfRangeException>(() => pool.Rent(257));
+    }
+
+    [Fact]
+    public void Steady_rent_and_return_allocates_nothing()
+    {
+        using var pool = new BlockMemoryPool(4096, 64);
+        for (var i = 0; i < 64; i++)
+        {
+            // Warm: two blocks exist and the queue's segment is allocated.
+            var a = pool.RentBlock();
+            var b = pool.RentBlock();
+            a.Dispose();
+            b.Dispose();
+        }
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 10_000; i++)
+        {
+            var a = pool.RentBlock();
+            var b = pool.RentBlock();
+            a.Dispose();
+            b.Dispose();
+        }
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal(0, allocated);
+        Assert.True(pool.Allocated <= 2, $"allocated {pool.Allocated} blocks");
+    }
+
+    [Fact]
+    public async Task Concurrent_renters_never_share_a_block()
+    {
+        using var pool = new BlockMemoryPool(16, 32);
+        var inUse = new System.Collections.Concurrent.ConcurrentDictionary<byte[], byte>(ReferenceEqualityComparer.Instance);
+        var clash = 0;
+        var tasks = Enumerable.Range(0, 4).Select(_ => Task.Run(() =>
+        {
+            for (var i = 0; i < 20_000; i++)
+            {
+                var block = pool.RentBlock();
+                if (!inUse.TryAdd(block.Array, 0)) Interlocked.Increment(ref clash);
+                inUse.TryRemove(block.Array, out byte _);
+                block.Dispose();
+            }
+        })).ToArray();
+        await Task.WhenAll(tasks);
+        Assert.Equal(0, clash);
+        Assert.True(pool.Retained <= 32);
+    }
+}
