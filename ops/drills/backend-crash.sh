@@ -31,13 +31,7 @@ drill_log "starting $victim again"
 cl_start_backend "${victim#b}"
 cl_wait_backend "${victim#b}"
 mark restarted
-deadline=$((SECONDS + 30))
-for ((i = 1; i <= NODES; i++)); do
-  until cl_cli "$i" lb backends -p demo 2>/dev/null | grep -q "^$victim | .* | up | ready"; do
-    ((SECONDS < deadline)) || { broken "$victim is not back in rotation on lb$i"; break; }
-    sleep 0.2
-  done
-done
+wait_backend_everywhere "$victim" ".* | up | ready" 30 "$victim is not back in rotation"
 mark recover
 sleep 3
 traffic_stop

@@ -24,13 +24,7 @@ sleep 4
 drill_log "drover 127.0.0.1:$(cl_cmd 1) lb drain -p demo -b $victim"
 mark fault
 cl_cli 1 lb drain -p demo -b "$victim" >&2 || broken "lb drain failed"
-deadline=$((SECONDS + 20))
-for ((i = 1; i <= NODES; i++)); do
-  until cl_cli "$i" lb backends -p demo 2>/dev/null | grep -q "^$victim | .* | drain (drained) |"; do
-    ((SECONDS < deadline)) || { broken "lb$i never reported $victim drained"; break; }
-    sleep 0.2
-  done
-done
+wait_backend_everywhere "$victim" ".* | drain (drained) |" 20 "$victim was never reported drained"
 mark detect
 sleep 3
 
@@ -45,13 +39,7 @@ cl_start_backend "${victim#b}"
 cl_wait_backend "${victim#b}"
 mark ready
 cl_cli 1 lb ready -p demo -b "$victim" >&2 || broken "lb ready failed"
-deadline=$((SECONDS + 30))
-for ((i = 1; i <= NODES; i++)); do
-  until cl_cli "$i" lb backends -p demo 2>/dev/null | grep -q "^$victim | .* | up | ready"; do
-    ((SECONDS < deadline)) || { broken "$victim is not back in rotation on lb$i"; break; }
-    sleep 0.2
-  done
-done
+wait_backend_everywhere "$victim" ".* | up | ready" 30 "$victim is not back in rotation"
 mark recover
 sleep 3
 traffic_stop

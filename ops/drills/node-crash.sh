@@ -11,13 +11,7 @@
 # Usage: ops/drills/node-crash.sh   (VICTIM=2: which node; see lib/drill.sh for the traffic knobs)
 source "$(dirname "$0")/lib/drill.sh"
 drill_init node-crash
-victim=${VICTIM:-2}
-observer=$((victim == 1 ? 2 : 1))
-address=$(member "$victim")
-
-tail_start "$observer" cluster members
-traffic_start
-sleep 4
+node_drill_start 2
 
 drill_log "kill -9 lb$victim ($address)"
 mark fault
@@ -26,15 +20,5 @@ fault=$(event_time fault)
 if t=$(wait_tail members "UnreachableMember $address" "$fault" 30); then mark detect "$t"; else broken "lb$observer never saw lb$victim unreachable"; fi
 if t=$(wait_tail members "MemberRemoved $address" "$fault" 60); then mark removed "$t"; else broken "lb$victim was never removed from the cluster"; fi
 
-drill_log "restarting lb$victim (a supervisor's job)"
-cl_start_node "$victim"
-cl_wait_node "$victim" 90
-mark restarted
-if t=$(wait_tail members "MemberUp $address" "$(event_time removed)" 60) && cl_wait_members "$observer" "$NODES" 30 >/dev/null; then
-  mark recover "$t"
-else
-  broken "lb$victim did not rejoin"
-fi
-sleep 3
-traffic_stop
+rejoin_victim
 report --max-failed "$CLIENTS" --movers none --max-detect 10 --max-recover 45

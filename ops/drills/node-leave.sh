@@ -11,13 +11,7 @@
 # Usage: ops/drills/node-leave.sh   (VICTIM=3)
 source "$(dirname "$0")/lib/drill.sh"
 drill_init node-leave
-victim=${VICTIM:-3}
-observer=$((victim == 1 ? 2 : 1))
-address=$(member "$victim")
-
-tail_start "$observer" cluster members
-traffic_start
-sleep 4
+node_drill_start 3
 
 drill_log "drover 127.0.0.1:$(cl_cmd "$victim") cluster leave, then SIGTERM"
 mark fault
@@ -31,14 +25,5 @@ if t=$(wait_tail members "Member(Left|Exited|Removed) $address" "$fault" 30); th
 if t=$(wait_tail members "MemberRemoved $address" "$fault" 30); then mark removed "$t"; else broken "lb$victim was never removed"; fi
 if [[ -n $(tail_time members "UnreachableMember $address" "$fault") ]]; then broken "lb$victim was seen unreachable: the leave was not graceful"; fi
 
-cl_start_node "$victim"
-cl_wait_node "$victim" 90
-mark restarted
-if t=$(wait_tail members "MemberUp $address" "$(event_time removed)" 60) && cl_wait_members "$observer" "$NODES" 30 >/dev/null; then
-  mark recover "$t"
-else
-  broken "lb$victim did not rejoin"
-fi
-sleep 3
-traffic_stop
+rejoin_victim
 report --max-failed 0 --movers none --max-detect 5 --max-recover 45

@@ -14,15 +14,9 @@
 # Usage: ops/drills/node-pause.sh   (VICTIM=2 PAUSE=8)
 source "$(dirname "$0")/lib/drill.sh"
 drill_init node-pause
-victim=${VICTIM:-2}
 pause=${PAUSE:-8}
-observer=$((victim == 1 ? 2 : 1))
-address=$(member "$victim")
+node_drill_start 2
 pid=$(cl_pid "lb$victim")
-
-tail_start "$observer" cluster members
-traffic_start
-sleep 4
 
 drill_log "SIGSTOP lb$victim (pid $pid) for ${pause}s"
 mark fault

@@ -16,13 +16,7 @@
 source "$(dirname "$0")/lib/drill.sh"
 drill_init partition
 [[ $FAULTS == on ]] || cl_die "partition needs the fault palette: restart the cluster with FAULTS=on (ops/cluster.sh down; ops/cluster.sh up 3)"
-victim=${VICTIM:-3}
-observer=$((victim == 1 ? 2 : 1))
-address=$(member "$victim")
-
-tail_start "$observer" cluster members
-traffic_start
-sleep 4
+node_drill_start 3
 
 drill_log "drover 127.0.0.1:$(cl_cmd "$victim") fault isolate"
 mark fault
@@ -41,15 +35,5 @@ else
   [[ $code == 3 ]] || broken "lb$victim exited with code $code (expected 3: downed by the cluster)"
 fi
 
-drill_log "restarting lb$victim (a supervisor's job: restart on failure)"
-cl_start_node "$victim"
-cl_wait_node "$victim" 90
-mark restarted
-if t=$(wait_tail members "MemberUp $address" "$(event_time removed)" 60) && cl_wait_members "$observer" "$NODES" 30 >/dev/null; then
-  mark recover "$t"
-else
-  broken "lb$victim did not rejoin"
-fi
-sleep 3
-traffic_stop
+rejoin_victim
 report --max-failed 0 --movers none --max-detect 10 --max-recover 60

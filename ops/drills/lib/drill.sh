@@ -208,6 +208,49 @@ wait_tail() { # NAME REGEX AFTER-ms TIMEOUT
 # The member address of node I as the cluster prints it.
 member() { cl_cli "$1" cluster status 2>/dev/null | awk -F' [|] ' '{ print $1 }'; }
 
+# ---- steps the drills share ----
+
+# A node drill's start: sets victim (VICTIM, else DEFAULT), observer (another node) and address (the
+# victim's member address); tails the observer's `cluster tail` into DIR/members.tail; runs the
+# traffic for 4 s before the fault.
+node_drill_start() { # DEFAULT-VICTIM
+  victim=${VICTIM:-$1}
+  observer=$((victim == 1 ? 2 : 1))
+  address=$(member "$victim")
+  tail_start "$observer" cluster members
+  traffic_start
+  sleep 4
+}
+
+# Restarts lb$victim as a supervisor would; recover is when the observer sees it up again after its
+# removal and the cluster whole. Then 3 s more traffic, and the traffic stops.
+rejoin_victim() {
+  local t
+  drill_log "restarting lb$victim (a supervisor's job)"
+  cl_start_node "$victim"
+  cl_wait_node "$victim" 90
+  mark restarted
+  if t=$(wait_tail members "MemberUp $address" "$(event_time removed)" 60) && cl_wait_members "$observer" "$NODES" 30 >/dev/null; then
+    mark recover "$t"
+  else
+    broken "lb$victim did not rejoin"
+  fi
+  sleep 3
+  traffic_stop
+}
+
+# Waits until every node's `lb backends -p demo` shows BACKEND in STATE (a regex for what follows
+# "BACKEND | ", e.g. ".* | up | ready"); a node still without it after TIMEOUT s breaks the promise.
+wait_backend_everywhere() { # BACKEND STATE-REGEX TIMEOUT WHAT-IS-BROKEN
+  local deadline=$((SECONDS + $3)) i
+  for ((i = 1; i <= NODES; i++)); do
+    until cl_cli "$i" lb backends -p demo 2>/dev/null | grep -q "^$1 | $2"; do
+      ((SECONDS < deadline)) || { broken "$4 on lb$i"; break; }
+      sleep 0.2
+    done
+  done
+}
+
 # ---- the report ----
 
 # report --max-failed N --movers none|BACKEND --max-detect S --max-recover S [--no-move-before EVENT]

@@ -21,6 +21,9 @@ public sealed record DroverConfig(
     /// <summary><c>drover.reload</c>: reload on a change of the config file (SIGHUP and <c>lb reload</c> always work).</summary>
     public ReloadConfig Reload { get; init; } = ReloadConfig.Default;
 
+    /// <summary><c>drover.shutdown</c>: how long readiness fails before listeners close, and how long they drain.</summary>
+    public ShutdownConfig Shutdown { get; init; } = ShutdownConfig.Default;
+
     public PoolConfig? FindPool(string name)
     {
         foreach (var pool in Pools)

@@ -139,4 +139,21 @@ public sealed class SessionCache
             Volatile.Write(ref _sweeping, 0);
         }
     }
+
+    /// <summary>
+    /// Drops every binding to <paramref name="backend"/>: it stopped keeping sessions here, and its
+    /// sessions' owners may rebind them (through another node) while it is away; when it returns,
+    /// a stale entry would send a session back to it. One walk, off the data path; returns the count.
+    /// </summary>
+    public int RemoveBoundTo(Backend backend)
+    {
+        var removed = 0;
+        foreach (var pair in _entries)
+            if (ReferenceEquals(pair.Value.Backend, backend) && _entries.TryRemove(pair))
+            {
+                Interlocked.Decrement(ref _count);
+                removed++;
+            }
+        return removed;
+    }
 }

@@ -32,8 +32,10 @@ public static class AdminEndpointExtensions
     /// Starts <c>/user/admin-stats</c> (always: other nodes' stats pages ask it) and, when
     /// <c>drover.admin.enabled</c>, the admin endpoint (<c>/user/admin</c>) on <c>drover.admin.bind</c>;
     /// the bound address appears on <see cref="AdminRuntime"/>. Readiness fails at the first moment
-    /// of shutdown (CoordinatedShutdown's first phase, or the host stopping); the endpoint itself
-    /// keeps answering through the drain and stops in the last phase before the actor system ends.
+    /// of shutdown (CoordinatedShutdown's first phase, or the host stopping), and that phase lasts
+    /// <c>drover.shutdown.ready-delay</c> more, so listeners keep serving until balancers have seen
+    /// it; the endpoint itself keeps answering through the drain and stops in the last phase before
+    /// the actor system ends.
     /// </summary>
     public static AkkaConfigurationBuilder WithAdminEndpoint(this AkkaConfigurationBuilder builder, AdminConfig config) =>
         builder.WithActors((system, registry, resolver) =>
@@ -44,10 +46,16 @@ public static class AdminEndpointExtensions
             var readiness = new Readiness(runtime, admin, system);
 
             var shutdown = CoordinatedShutdown.Get(system);
-            shutdown.AddTask(CoordinatedShutdown.PhaseBeforeServiceUnbind, "drover-admin-not-ready", () =>
+            var readyDelay = drover.Shutdown.ReadyDelay;
+            shutdown.AddTask(CoordinatedShutdown.PhaseBeforeServiceUnbind, "drover-admin-not-ready", async () =>
             {
                 admin.MarkShuttingDown();
-                return Task.FromResult(Akka.Done.Instance);
+                // Listeners close in the next phase: first give whoever polls /readyz (a balancer, a
+                // Kubernetes Service) time to see the 503 and stop sending. A downed node skips it:
+                // the cluster has already moved its sessions elsewhere.
+                if (readyDelay > TimeSpan.Zero && shutdown.ShutdownReason is not CoordinatedShutdown.ClusterDowningReason)
+                    await Task.Delay(readyDelay);
+                return Akka.Done.Instance;
             });
             resolver.GetService<IHostApplicationLifetime>()?.ApplicationStopping.Register(admin.MarkShuttingDown);
 

@@ -6,7 +6,8 @@ namespace Drover.Node.Admin;
 
 /// <summary>
 /// Whether this node should receive traffic (<c>/readyz</c>): every listener bound, this member Up in
-/// the cluster, and no shutdown under way. The answer names the first condition that fails.
+/// the cluster, when a pool is sticky its sessions able to answer (<see cref="Sessions.SessionService.IsReady"/>),
+/// and no shutdown under way. The answer names the first condition that fails.
 /// </summary>
 public sealed class Readiness(DroverRuntime runtime, AdminRuntime admin, ActorSystem system)
 {
@@ -21,6 +22,9 @@ public sealed class Readiness(DroverRuntime runtime, AdminRuntime admin, ActorSy
         if (!ready.IsCompletedSuccessfully) return new Result(false, "listeners not bound yet");
         var status = Cluster.Get(system).SelfMember.Status;
         if (status != MemberStatus.Up) return new Result(false, $"cluster member status is {StatusName(status)}, not up");
+        // A sticky pool needs owners that answer, or this node would hash sessions bound elsewhere.
+        if (runtime.Sessions is { IsReady: false } sessions && runtime.Pools.Values.Any(pool => pool.Sessions is not null))
+            return new Result(false, $"sticky sessions not ready: {sessions.NotReadyReason}");
         return new Result(true, "ready");
     }
 

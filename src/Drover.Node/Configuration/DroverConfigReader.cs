@@ -10,7 +10,7 @@ namespace Drover.Node.Configuration;
 /// </summary>
 public static class DroverConfigReader
 {
-    private static readonly string[] RootKeys = ["listeners", "pools", "demo", "cmd", "access-log", "admin", "cluster", "reload"];
+    private static readonly string[] RootKeys = ["listeners", "pools", "demo", "cmd", "access-log", "admin", "cluster", "reload", "shutdown"];
     private static readonly string[] ListenerKeys = ["mode", "bind", "routes", "pool", "sni-routes", "inspect-delay", "fast-path"];
     private static readonly string[] RouteKeys = ["host", "path-prefix", "pool", "header", "methods"];
     private static readonly string[] HeaderKeys = ["name", "value"];
@@ -50,6 +50,7 @@ public static class DroverConfigReader
             Admin = AdminConfigReader.Read(root.Child("admin")),
             Cluster = ReadCluster(root.Child("cluster")),
             Reload = ReadReload(root.Child("reload")),
+            Shutdown = ShutdownConfigReader.Read(root.Child("shutdown")),
         };
         if (result.Cmd.FaultInjection && !AppliesThrottler(config))
             errors.Add(new ConfigError("drover.cmd.fault-injection",

@@ -37,6 +37,7 @@ public static class DroverConfigWriter
         w.Line($"admin {{ enabled = {OnOff(config.Admin.Enabled)}, bind = {Quote(config.Admin.Bind.ToString())} }}");
         var log = config.AccessLog;
         w.Line($"access-log {{ enabled = {OnOff(log.Enabled)}, format = {(log.Format == AccessLogFormat.Json ? "json" : "text")}, path = {Quote(log.Path)} }}");
+        w.Line($"shutdown {{ ready-delay = {Duration(config.Shutdown.ReadyDelay)}, drain-timeout = {Duration(config.Shutdown.DrainTimeout)} }}");
         w.Close();
         return w.ToString();
     }

@@ -28,10 +28,11 @@ public static class AkkaDefaults
               acceptable-heartbeat-pause = 3s
               threshold = 8.0
             }
-            down-removal-margin = 5s
+            down-removal-margin = 2s
             sharding {
               state-store-mode = ddata
               remember-entities = off
+              retry-interval = 200ms
             }
             # Health verdicts are written to every node at once (write-all); subscribers hear of a
             # change at this interval, so all pool actors follow a verdict within a fraction of a second.

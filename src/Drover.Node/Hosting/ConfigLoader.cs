@@ -40,7 +40,28 @@ public static class ConfigLoader
             var scheme = AddressScheme(variables.WithFallback(merged));
             merged = variables.WithFallback(ClusterOverrides(environment, scheme).WithFallback(merged));
         }
-        return new NodeConfiguration(merged, DroverConfigReader.Read(merged), source);
+        var drover = DroverConfigReader.Read(merged);
+        return new NodeConfiguration(ShutdownPhases(drover.Shutdown, merged).WithFallback(merged), drover, source);
+    }
+
+    private const string BeforeUnbindTimeout = "akka.coordinated-shutdown.phases.before-service-unbind.timeout";
+    private const string UnbindTimeout = "akka.coordinated-shutdown.phases.service-unbind.timeout";
+
+    /// <summary>
+    /// CoordinatedShutdown's phase timeouts raised to fit <c>drover.shutdown</c>: the ready delay runs
+    /// in <c>before-service-unbind</c> and the drain in <c>service-unbind</c>, and a phase that times
+    /// out moves on, which would cut either short. A longer timeout set in the file stays.
+    /// </summary>
+    internal static Config ShutdownPhases(ShutdownConfig shutdown, Config config)
+    {
+        var margin = TimeSpan.FromSeconds(5);
+        var lines = new List<string>();
+        foreach (var (key, needed) in new[] { (BeforeUnbindTimeout, shutdown.ReadyDelay + margin), (UnbindTimeout, shutdown.DrainTimeout + margin) })
+        {
+            var current = config.HasPath(key) ? config.GetTimeSpan(key, null, allowInfinite: false) : TimeSpan.Zero;
+            if (current < needed) lines.Add($"{key} = {(long)needed.TotalMilliseconds}ms");
+        }
+        return lines.Count == 0 ? Config.Empty : ConfigurationFactory.ParseString(string.Join("\n", lines));
     }
 
     public static string? FindDefaultFile()

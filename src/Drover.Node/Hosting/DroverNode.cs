@@ -100,7 +100,7 @@ public sealed class DroverNode : IAsyncDisposable
             EnvironmentName = Environments.Production,
         });
         builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
-        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = config.DrainTimeout + TimeSpan.FromSeconds(20));
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = config.ReadyDelay + config.DrainTimeout + TimeSpan.FromSeconds(20));
         builder.Logging.SetMinimumLevel(LogLevel.Information);
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.AspNetCore.Server.Kestrel", LogLevel.Error); // not the "h2 needs TLS" note: h2c is handled

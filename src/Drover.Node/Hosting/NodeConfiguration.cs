@@ -6,8 +6,11 @@ namespace Drover.Node.Hosting;
 /// <summary>The merged HOCON (file, then environment overrides) and the validated drover section read from it.</summary>
 public sealed record NodeConfiguration(Config Hocon, DroverConfig Drover, string Source)
 {
-    /// <summary>How long shutdown waits for requests and connections in flight.</summary>
-    public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(10);
+    /// <summary>How long shutdown waits for requests and connections in flight (<c>drover.shutdown.drain-timeout</c>).</summary>
+    public TimeSpan DrainTimeout => Drover.Shutdown.DrainTimeout;
+
+    /// <summary>How long <c>/readyz</c> fails before the listeners stop accepting (<c>drover.shutdown.ready-delay</c>).</summary>
+    public TimeSpan ReadyDelay => Drover.Shutdown.ReadyDelay;
 
     /// <summary>The config file (full path) when the node was started from one: what a reload reads again.</summary>
     public string? File { get; init; }

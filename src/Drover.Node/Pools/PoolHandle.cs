@@ -145,7 +145,12 @@ public sealed class PoolHandle : IDisposable
     /// <summary>The pool actor; <see cref="ActorRefs.Nobody"/> until it starts.</summary>
     public IActorRef Actor { get; internal set; } = ActorRefs.Nobody;
 
-    internal void Publish(PoolSnapshot snapshot) => Volatile.Write(ref _snapshot, snapshot);
+    internal void Publish(PoolSnapshot snapshot)
+    {
+        var previous = Volatile.Read(ref _snapshot);
+        Volatile.Write(ref _snapshot, snapshot);
+        Sessions?.OnPublished(previous, snapshot);
+    }
 
     /// <summary>
     /// Picks a candidate (not excluded by <paramref name="pick"/>) that has a free slot and counts the

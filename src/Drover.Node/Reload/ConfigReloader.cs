@@ -110,7 +110,8 @@ public sealed class ConfigReloader
             _log.LogWarning("reload ({Trigger}): {Note}", trigger, AkkaNeedsRestart);
         }
         // The akka part stays what the node runs with, so the note repeats until a restart.
-        _current = next with { Hocon = _current.Hocon, DrainTimeout = _current.DrainTimeout, Sessions = _current.Sessions };
+        // drover.shutdown too: the ready delay and drain were armed at start.
+        _current = next with { Hocon = _current.Hocon, Drover = next.Drover with { Shutdown = _current.Drover.Shutdown }, Sessions = _current.Sessions };
         return new ReloadOutcome(true, result.Summary, [], notes);
     }
 

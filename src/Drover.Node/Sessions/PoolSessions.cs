@@ -101,6 +101,19 @@ public sealed class PoolSessions
         await AskAsync(new SessionProtocol.Bind(SessionKeys.EntityId(Name, key), backend.Id)).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// The pool published a new snapshot: a backend that stopped keeping sessions (down, ejected,
+    /// maint) loses its cached bindings on this node. Their owners rebind them when another node
+    /// finds the backend gone; this node asks the owner again instead of sending a session back to
+    /// the backend when it returns (the drills saw nodes disagree for good after a restart).
+    /// </summary>
+    internal void OnPublished(PoolSnapshot previous, PoolSnapshot current)
+    {
+        foreach (var backend in previous.Backends)
+            if (previous.KeepsSessions(backend) && current.Find(backend.Id) is { } now && !current.KeepsSessions(now))
+                Cache.RemoveBoundTo(now);
+    }
+
     /// <summary>The owner says the binding is another backend than this node's cache had.</summary>
     internal void OnBindingChanged(string key, string backendId)
     {
@@ -219,7 +232,23 @@ public sealed class PoolSessions
     }
 
     /// <summary>Consistent hash on the key over the snapshot's candidates, skipping <paramref name="except"/>; the same answer on every node with the same view.</summary>
-    public Backend? HashPick(PoolSnapshot snapshot, ulong hash, Backend? except = null, Backend? alsoExcept = null)
+    public Backend? HashPick(PoolSnapshot snapshot, ulong hash, Backend? except = null, Backend? alsoExcept = null) =>
+        HashPick(View(snapshot), hash, except, alsoExcept);
+
+    /// <summary>
+    /// Where a request of <paramref name="key"/> is retried after its bound backend failed during it
+    /// (a reset, a 5xx) without a rebind: consistent hash on the key over the candidates this request
+    /// has not tried (<paramref name="tried"/>), the choice the owner's rebind would make, so a retry
+    /// lands on the same backend whichever node it came through.
+    /// </summary>
+    internal Backend? RetryPick(PoolSnapshot snapshot, string key, PickContext tried)
+    {
+        var view = View(snapshot);
+        var index = view.Balancer.Pick(new PickContext(SessionKeys.KeyHash(key), tried.Excluded));
+        return index < 0 ? null : view.Snapshot.Candidates[index];
+    }
+
+    private HashView View(PoolSnapshot snapshot)
     {
         var view = Volatile.Read(ref _hash);
         if (view is null || !ReferenceEquals(view.Snapshot, snapshot))
@@ -227,7 +256,7 @@ public sealed class PoolSessions
             view = new HashView(snapshot, SessionService.HashBalancer(snapshot));
             Volatile.Write(ref _hash, view);
         }
-        return HashPick(view, hash, except, alsoExcept);
+        return view;
     }
 
     internal static Backend? HashPick(PoolSnapshot snapshot, ulong hash, Backend? except) =>

@@ -21,6 +21,7 @@ public sealed class SessionService
     private IActorRef _node = ActorRefs.Nobody;
     private SessionStore? _store;
     private readonly ConcurrentDictionary<string, ShardPresence> _shards = new();
+    private volatile string? _notReady = "the session region has not started yet";
 
     public SessionService(DroverConfig config, DroverRuntime runtime, SessionOptions? options = null)
     {
@@ -49,7 +50,26 @@ public sealed class SessionService
         _store = new SessionStore(system, Options);
         Volatile.Write(ref _node, system.ActorOf(SessionNodeActor.Props(this), "sessions"));
         Volatile.Write(ref _region, region);
+        MarkNotReady("the session region has not registered with the shard coordinator yet");
+        system.ActorOf(SessionReadinessActor.Props(this, region), "session-readiness");
     }
+
+    /// <summary>
+    /// Whether owners can answer this node's lookups: its session region registered with the shard
+    /// coordinator and its replica of the store read by majority (<see cref="SessionReadinessActor"/>).
+    /// <c>/readyz</c> waits for it when a pool is sticky.
+    /// </summary>
+    public bool IsReady => _notReady is null;
+
+    /// <summary>What sessions still wait for (null once ready).</summary>
+    public string? NotReadyReason => _notReady;
+
+    internal void MarkNotReady(string reason)
+    {
+        if (_notReady is not null) _notReady = reason;
+    }
+
+    internal void MarkReady() => _notReady = null;
 
     /// <summary>
     /// A session entity starts in <paramref name="shardId"/>: true while the shard arrived on this node

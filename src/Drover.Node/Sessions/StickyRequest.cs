@@ -144,16 +144,24 @@ public sealed class StickyRequest
     }
 
     /// <summary>
-    /// A slot on the bound backend if it was not tried yet (waiting in the queue while it is full),
-    /// else the pool's normal pick. The caller counts the attempt with <see cref="OnAttempt"/>.
+    /// A slot on the bound backend if it was not tried yet (waiting in the queue while it is full);
+    /// after it failed during this request, the backend a rebind would choose; else the pool's normal
+    /// pick. The caller counts the attempt with <see cref="OnAttempt"/>.
     /// </summary>
     public async ValueTask<Acquired> AcquireAsync(PoolSnapshot snapshot, PickContext pick, CancellationToken cancellationToken)
     {
-        if (Bound is { } bound && !WasTried(bound))
+        if (Bound is { } bound)
         {
-            var acquired = await _sessions.AcquireAsync(snapshot, bound, cancellationToken).ConfigureAwait(false);
-            if (acquired.Backend is not null || acquired.Failure != AcquireFailure.NoBackend) return acquired;
-            Bound = null; // it stopped keeping sessions while we waited
+            // A stale pooled connection to a backend that just died fails with a reset, not a
+            // refused connect, so no rebind happened: a round-robin retry would send the session to
+            // a backend other than the one every node will rebind it to.
+            var next = !WasTried(bound) ? bound : Key is { } key ? _sessions.RetryPick(snapshot, key, pick) : null;
+            if (next is not null)
+            {
+                var acquired = await _sessions.AcquireAsync(snapshot, next, cancellationToken).ConfigureAwait(false);
+                if (acquired.Backend is not null || acquired.Failure != AcquireFailure.NoBackend) return acquired;
+                if (next == bound) Bound = null; // it stopped keeping sessions while we waited
+            }
         }
         return await _sessions.Pool.AcquireAsync(snapshot, pick, cancellationToken).ConfigureAwait(false);
     }

@@ -1,7 +1,4 @@
-using Akka.Actor;
 using Akka.Cluster;
-using Akka.Remote;
-using Akka.Remote.Transport;
 using Drover.Cluster.Tests.Support;
 using Drover.Node.Hosting;
 using Drover.Node.Tests.Support;
@@ -22,18 +19,12 @@ public sealed class PartitionTests(ITestOutputHelper output)
               listeners.web { mode = http, bind = "127.0.0.1:0", routes = [ { pool = p } ] }
               pools.p.backends = [ { id = b1, address = "{{backends.All[0].EndPoint}}" } ]
             }
-            akka.remote.dot-netty.tcp.applied-adapters = [trttl]
+            {{Blackhole.Adapters}}
             """;
         await using var nodes = await ThreeNodes.StartAsync(drover);
-        var addresses = nodes.Nodes.Select(n => Akka.Cluster.Cluster.Get(n.System).SelfAddress).ToList();
-
         var started = DateTime.UtcNow;
         // Cut node 2 off from nodes 0 and 1, both ways, on both sides.
-        for (var i = 0; i < 2; i++)
-        {
-            await CutOff(nodes[i].System, addresses[2]);
-            await CutOff(nodes[2].System, addresses[i]);
-        }
+        await Blackhole.IsolateAsync(nodes.Nodes, nodes[2]);
 
         await nodes[2].System.WhenTerminated.WaitAsync(TimeSpan.FromSeconds(40));
         output.WriteLine($"the cut-off node downed itself {(DateTime.UtcNow - started).TotalSeconds:F1} s after the partition");
@@ -48,11 +39,5 @@ public sealed class PartitionTests(ITestOutputHelper output)
             using var response = await client.GetAsync($"http://{node.Runtime.ListenerEndPoint("web")}/");
             Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
         }
-    }
-
-    private static Task<bool> CutOff(ActorSystem system, Address to)
-    {
-        var transport = ((RemoteActorRefProvider)((ExtendedActorSystem)system).Provider).Transport;
-        return transport.ManagementCommand(new SetThrottle(to, ThrottleTransportAdapter.Direction.Both, Akka.Remote.Transport.Blackhole.Instance));
     }
 }

@@ -38,24 +38,67 @@ public sealed class TestCluster : IAsyncDisposable
         }
         """;
 
-    private TestCluster(List<DroverNode> nodes) => Nodes = nodes;
+    /// <summary>
+    /// The failure detector, split brain resolver and sharding timings of the repository's akka.hocon,
+    /// read from the file, with the crash simulation of <see cref="AkkaTimings"/>: what a production
+    /// deployment gets. Gossip and leader intervals stay Akka's defaults.
+    /// </summary>
+    public static string ShippedTimings()
+    {
+        var file = Drover.Node.Configuration.HoconText.Parse(File.ReadAllText(RepoFile("akka.hocon")), "akka.hocon");
+        var lines = new List<string>
+        {
+            "akka.coordinated-shutdown.run-by-actor-system-terminate = off",
+            "akka.coordinated-shutdown.exit-clr = off",
+        };
+        foreach (var key in new[]
+        {
+            "failure-detector.heartbeat-interval", "failure-detector.acceptable-heartbeat-pause", "split-brain-resolver.stable-after",
+            "down-removal-margin", "sharding.retry-interval",
+        })
+            if (file.HasPath($"akka.cluster.{key}"))
+                lines.Add($"akka.cluster.{key} = {(long)file.GetTimeSpan($"akka.cluster.{key}").TotalMilliseconds}ms");
+        foreach (var key in new[] { "failure-detector.threshold", "split-brain-resolver.active-strategy", "split-brain-resolver.down-all-when-unstable" })
+            if (file.HasPath($"akka.cluster.{key}"))
+                lines.Add($"akka.cluster.{key} = {file.GetString($"akka.cluster.{key}")}");
+        return string.Join("\n", lines);
+    }
+
+    /// <summary>A file of this repository, found from the test's output folder upwards.</summary>
+    public static string RepoFile(string relative)
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "Cluster.sln"))) return Path.Combine(dir.FullName, relative);
+        throw new InvalidOperationException($"no Cluster.sln above {AppContext.BaseDirectory}");
+    }
+
+    private readonly string _hocon;
+    private readonly SessionOptions _sessions;
+
+    private TestCluster(List<DroverNode> nodes, string hocon, SessionOptions sessions)
+    {
+        Nodes = nodes;
+        _hocon = hocon;
+        _sessions = sessions;
+    }
 
     public List<DroverNode> Nodes { get; }
 
     public DroverNode this[int index] => Nodes[index];
 
-    public static async Task<TestCluster> StartAsync(int count, string drover, SessionOptions? sessions = null)
+    /// <summary><paramref name="count"/> nodes with <paramref name="drover"/>'s config and <paramref name="timings"/> (default <see cref="AkkaTimings"/>), all Up, sharding answering.</summary>
+    public static async Task<TestCluster> StartAsync(int count, string drover, SessionOptions? sessions = null, string? timings = null)
     {
-        var hocon = drover + "\n" + AkkaTimings;
+        var hocon = drover + "\n" + (timings ?? AkkaTimings);
+        sessions ??= SessionOptions.Default;
         var nodes = new List<DroverNode>();
         try
         {
-            nodes.Add(await TestNode.StartAsync(TestNode.Config(hocon) with { Sessions = sessions ?? SessionOptions.Default }));
-            var seed = Akka.Cluster.Cluster.Get(nodes[0].System).SelfAddress;
-            var env = new Dictionary<string, string> { ["CLUSTER_SEEDS"] = $"{seed.Host}:{seed.Port}" };
+            nodes.Add(await TestNode.StartAsync(TestNode.Config(hocon) with { Sessions = sessions }));
+            var env = SeedEnvironment(nodes[0]);
             for (var i = 1; i < count; i++)
-                nodes.Add(await TestNode.StartAsync(TestNode.Config(hocon, env) with { Sessions = sessions ?? SessionOptions.Default }));
-            var cluster = new TestCluster(nodes);
+                nodes.Add(await TestNode.StartAsync(TestNode.Config(hocon, env) with { Sessions = sessions }));
+            var cluster = new TestCluster(nodes, hocon, sessions);
             await cluster.WaitForMembersAsync(count, TimeSpan.FromSeconds(30));
             await cluster.WaitForShardingAsync(TimeSpan.FromSeconds(30));
             return cluster;
@@ -65,6 +108,23 @@ public sealed class TestCluster : IAsyncDisposable
             foreach (var node in nodes) await node.DisposeAsync();
             throw;
         }
+    }
+
+    private static Dictionary<string, string> SeedEnvironment(DroverNode seedNode)
+    {
+        var seed = Akka.Cluster.Cluster.Get(seedNode.System).SelfAddress;
+        return new Dictionary<string, string> { ["CLUSTER_SEEDS"] = $"{seed.Host}:{seed.Port}" };
+    }
+
+    /// <summary>
+    /// Starts one more node with the same config, joining through <paramref name="seed"/>'s node;
+    /// returns as soon as its listeners are bound (it may not be Up, nor ready, yet).
+    /// </summary>
+    public async Task<DroverNode> AddNodeAsync(int seed = 0)
+    {
+        var node = await TestNode.StartAsync(TestNode.Config(_hocon, SeedEnvironment(Nodes[seed])) with { Sessions = _sessions });
+        Nodes.Add(node);
+        return node;
     }
 
     public async Task WaitForMembersAsync(int count, TimeSpan timeout)

@@ -75,4 +75,19 @@ public sealed class SessionCacheTests
         });
         Assert.InRange(cache.Count, 1, 1_000);
     }
+
+    [Fact]
+    public void Removing_a_backends_bindings_leaves_the_others()
+    {
+        var cache = new SessionCache(1_000);
+        for (var i = 0; i < 10; i++) cache.Set($"k{i}", i % 2 == 0 ? B1 : B2, TimeSpan.FromMinutes(1));
+        Assert.Equal(5, cache.RemoveBoundTo(B1));
+        Assert.Equal(5, cache.Count);
+        for (var i = 0; i < 10; i++)
+        {
+            Assert.Equal(i % 2 != 0, cache.TryGet($"k{i}", out var entry));
+            if (i % 2 != 0) Assert.Same(B2, entry.Backend);
+        }
+        Assert.Equal(0, cache.RemoveBoundTo(B1));
+    }
 }

@@ -3,11 +3,12 @@ using Akka.Actor;
 using Drover.Node.Admin;
 using Drover.Node.LoadBalancing;
 using Drover.Node.Tests.Support;
+using Xunit.Abstractions;
 
 namespace Drover.Node.Tests.Admin;
 
 /// <summary><c>/healthz</c> and <c>/readyz</c>: ready once listeners are bound and the member is up; not ready from the first moment of shutdown.</summary>
-public sealed class ReadinessTests
+public sealed class ReadinessTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(15);
 
@@ -81,6 +82,49 @@ public sealed class ReadinessTests
         await Eventually.TrueAsync(() => node.Admin.ShuttingDown, Patience, "the first phase marked the node as shutting down");
         Assert.Equal((HttpStatusCode.ServiceUnavailable, "not ready: shutting down\n"), await GetAsync(admin, "/readyz"));
         using (var done = await slow) Assert.Equal(HttpStatusCode.OK, done.StatusCode);
+    }
+
+    /// <summary>
+    /// The drills' failure: a client that picked the node from a readiness answer up to a poll old met
+    /// a closing listener. With <c>drover.shutdown.ready-delay</c> the listener keeps serving that long
+    /// after <c>/readyz</c> turned 503, so clients that follow readiness never meet it closed.
+    /// </summary>
+    [Theory]
+    [InlineData("host-stop")]      // SIGTERM: the generic host stops, which runs CoordinatedShutdown
+    [InlineData("cluster-leave")]  // cluster leave: CoordinatedShutdown runs once the member exits
+    public async Task Readyz_turns_503_a_ready_delay_before_the_listener_stops_accepting_and_no_request_fails(string how)
+    {
+        var readyDelay = TimeSpan.FromSeconds(2);
+        await using var backends = await DemoBackends.StartAsync(1);
+        var node = await TestNode.StartAsync(Drover(backends) + "\ndrover.shutdown.ready-delay = 2s");
+        try
+        {
+            var admin = node.Admin.EndPoint!;
+            await Eventually.TrueAsync(async () => (await GetAsync(admin, "/readyz")).Status == HttpStatusCode.OK, Patience, "ready");
+            await using var load = new ReadinessFollowingLoad(node.Runtime.ListenerEndPoint("web"), admin);
+            load.Start();
+            await Eventually.TrueAsync(() => load.Sent >= 20, Patience, "traffic flows");
+
+            var stopping = how == "host-stop"
+                ? node.StopAsync()
+                : CoordinatedShutdown.Get(node.System).Run(CoordinatedShutdown.ClusterLeavingReason.Instance);
+            await stopping.WaitAsync(TimeSpan.FromSeconds(60));
+            await Eventually.TrueAsync(() => load.FirstRefused is not null, Patience, "the listener refuses connections once stopped");
+            await load.StopAsync();
+            output.WriteLine($"{how}, ready-delay {readyDelay.TotalSeconds:0} s: {load}");
+
+            Assert.True(load.Failures.IsEmpty, $"requests failed: {string.Join("; ", load.Failures.Take(5))}");
+            Assert.NotNull(load.FirstNotReady);
+            Assert.True(load.FirstRefused > load.FirstNotReady, "/readyz must turn 503 before the listener refuses connections");
+            // The gap is the ready delay less the poller's lag; half of it leaves room for a busy machine.
+            Assert.True(load.FirstRefused - load.FirstNotReady >= readyDelay / 2,
+                $"the listener closed {(load.FirstRefused - load.FirstNotReady)!.Value.TotalMilliseconds:0} ms after /readyz turned 503, expected about {readyDelay.TotalMilliseconds:0} ms");
+            Assert.True(load.BlindServedAfterNotReady > 0, "the listener must keep serving during the ready delay");
+        }
+        finally
+        {
+            await node.DisposeAsync();
+        }
     }
 
     [Fact]

@@ -178,8 +178,8 @@ public sealed partial class ComposeFileTests
             // leaves and hands its shards over; Docker must not SIGKILL it before that is done.
             var unbind = config.Hocon.GetTimeSpan("akka.coordinated-shutdown.phases.service-unbind.timeout");
             var grace = ParseDuration(Yaml.String(Services, $"{service}.stop_grace_period"));
-            Assert.True(grace >= unbind + TimeSpan.FromSeconds(10),
-                $"{service}: stop_grace_period {grace.TotalSeconds}s is shorter than service-unbind ({unbind.TotalSeconds}s) plus 10s to leave");
+            Assert.True(grace >= config.ReadyDelay + unbind + TimeSpan.FromSeconds(10),
+                $"{service}: stop_grace_period {grace.TotalSeconds}s is shorter than the ready delay ({config.ReadyDelay.TotalSeconds}s), service-unbind ({unbind.TotalSeconds}s) and 10s to leave");
         }
         foreach (var service in BackendServices)
             Assert.Equal("on-failure", Yaml.String(Services, $"{service}.restart"));

@@ -113,10 +113,14 @@ public sealed partial class KubernetesManifestTests
         Assert.False(config.Drover.Cmd.RequiresToken);
 
         var sleep = Regex.Match(command, @"sleep (\d+)") is { Success: true } m ? int.Parse(m.Groups[1].Value) : 0;
+        // The pause comes first: a leave starts the node's shutdown, which closes the listeners a
+        // ready delay later, and kube-proxy must have dropped the pod by then.
+        Assert.True(command.IndexOf("sleep", StringComparison.Ordinal) < command.IndexOf("cluster leave", StringComparison.Ordinal),
+            $"preStop must pause before it leaves: {command}");
         var unbind = config.Hocon.GetTimeSpan("akka.coordinated-shutdown.phases.service-unbind.timeout");
         var grace = TimeSpan.FromSeconds(int.Parse(Yaml.String(StatefulSet, "spec.template.spec.terminationGracePeriodSeconds")));
-        Assert.True(grace >= TimeSpan.FromSeconds(sleep) + unbind + TimeSpan.FromSeconds(10),
-            $"terminationGracePeriodSeconds {grace.TotalSeconds} < preStop sleep {sleep}s + service-unbind {unbind.TotalSeconds}s + 10s to leave");
+        Assert.True(grace >= TimeSpan.FromSeconds(sleep) + config.ReadyDelay + unbind + TimeSpan.FromSeconds(10),
+            $"terminationGracePeriodSeconds {grace.TotalSeconds} < preStop sleep {sleep}s + ready delay {config.ReadyDelay.TotalSeconds}s + service-unbind {unbind.TotalSeconds}s + 10s to leave");
     }
 
     [Fact]

@@ -157,6 +157,36 @@ public sealed class NodeProcessTests
     }
 
     [Fact]
+    public async Task SIGTERM_turns_readyz_503_first_and_closes_the_listener_a_ready_delay_later_with_no_request_failed()
+    {
+        await using var backend = await DemoBackend.StartAsync("b1", new HostPort("127.0.0.1", 0));
+        var web = FreePort.Next();
+        var admin = FreePort.Next();
+        var path = WriteConfig($$"""
+            drover {
+              listeners.web { mode = http, bind = "127.0.0.1:{{web}}", routes = [ { pool = p } ] }
+              pools.p.backends = [ { id = b1, address = "{{backend.EndPoint}}" } ]
+              shutdown { ready-delay = 2s, drain-timeout = 5s }
+            }
+            """);
+        await using var node = NodeProcess.Start(new Dictionary<string, string> { ["DROVER__ADMIN__BIND"] = $"127.0.0.1:{admin}" }, "--config", path);
+        await node.WaitForOutputAsync("http listener web", TimeSpan.FromSeconds(60));
+        await using var load = new ReadinessFollowingLoad(new IPEndPoint(IPAddress.Loopback, web), new IPEndPoint(IPAddress.Loopback, admin));
+        load.Start();
+        await Eventually.TrueAsync(() => load.Sent >= 20, TimeSpan.FromSeconds(30), "traffic flows once /readyz says ready");
+
+        node.Terminate();
+        Assert.Equal(0, await node.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        await load.StopAsync();
+
+        Assert.True(load.Failures.IsEmpty, $"requests failed: {string.Join("; ", load.Failures.Take(5))}; {load}");
+        Assert.NotNull(load.FirstNotReady);
+        Assert.NotNull(load.FirstRefused);
+        Assert.True(load.FirstRefused - load.FirstNotReady >= TimeSpan.FromSeconds(1),
+            $"the listener must keep accepting for about the 2 s ready delay after /readyz turned 503: {load}");
+    }
+
+    [Fact]
     public async Task The_node_runs_as_a_standalone_demo_backend()
     {
         var port = FreePort.Next();

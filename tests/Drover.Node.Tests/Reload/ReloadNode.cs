@@ -35,7 +35,9 @@ public sealed class ReloadNode : IAsyncDisposable
         var path = Path.Combine(directory, "drover.hocon");
         await System.IO.File.WriteAllTextAsync(path, Text(drover));
         // No environment overrides: the test's file is all there is.
-        var config = ConfigLoader.Load(path, new System.Collections.Hashtable()) with { DrainTimeout = drain ?? TimeSpan.FromSeconds(5) };
+        var loaded = ConfigLoader.Load(path, new System.Collections.Hashtable());
+        // No ready delay (no balancer polls these nodes) and a short drain, as TestNode's nodes.
+        var config = loaded with { Drover = loaded.Drover with { Shutdown = new Drover.Core.Configuration.ShutdownConfig(TimeSpan.Zero, drain ?? TimeSpan.FromSeconds(5)) } };
         var node = await DroverNode.StartAsync(config, logging => logging.SetMinimumLevel(LogLevel.Warning));
         return new ReloadNode(directory, node);
     }

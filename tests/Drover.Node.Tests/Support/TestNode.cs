@@ -13,6 +13,12 @@ public static class TestNode
     /// <summary>The admin endpoint on a free port too (parallel nodes never collide on 9901); a test's own drover.admin wins.</summary>
     public const string AdminForTests = "drover.admin.bind = \"127.0.0.1:0\"";
 
+    /// <summary>
+    /// No ready delay (a test that stops a node should not wait for balancers that do not exist) and a
+    /// short drain; a test's own drover.shutdown wins.
+    /// </summary>
+    public const string ShutdownForTests = "drover.shutdown { ready-delay = 0s, drain-timeout = 2s }";
+
     public const string AkkaForTests = """
         akka {
           loglevel = WARNING
@@ -28,9 +34,9 @@ public static class TestNode
 
     public static NodeConfiguration Config(string drover, IDictionary<string, string>? environment = null)
     {
-        var hocon = Drover.Node.Configuration.HoconText.Parse(CmdForTests + "\n" + AdminForTests + "\n" + drover + "\n" + AkkaForTests, "test");
+        var hocon = Drover.Node.Configuration.HoconText.Parse(CmdForTests + "\n" + AdminForTests + "\n" + ShutdownForTests + "\n" + drover + "\n" + AkkaForTests, "test");
         var env = environment is null ? null : new System.Collections.Hashtable(environment.ToDictionary(kv => (object)kv.Key, kv => (object?)kv.Value));
-        return ConfigLoader.FromHocon(hocon, "test", env) with { DrainTimeout = TimeSpan.FromSeconds(2) };
+        return ConfigLoader.FromHocon(hocon, "test", env);
     }
 
     public static Task<DroverNode> StartAsync(string drover) => StartAsync(Config(drover));
