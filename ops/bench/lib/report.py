@@ -64,7 +64,7 @@ def fmt(value, unit):
         return f"{value:.3f}" if value < 1 else f"{value:.2f}"
     if unit == "Gbit/s":
         return f"{value:.2f}"
-    if unit in ("MiB/s", "MiB"):
+    if unit in ("MiB/s", "MiB", "µs"):
         return f"{value:,.1f}"
     if unit == "KiB":
         return f"{value:.2f}"
