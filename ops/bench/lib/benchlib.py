@@ -167,8 +167,8 @@ def h2load(log, summary, duration, cpu_ticks_delta=""):
         "socket_errors": (int(failed.group(2)) + int(failed.group(3))) if failed else None,
     }
     if cpu_ticks_delta and lat:
-        # CPU per request at a fixed offered rate: unlike a closed-loop req/s figure, it barely
-        # moves when other processes share the machine, so it is the figure to compare builds by.
+        # CPU per request at a fixed offered rate: it moves much less than a closed-loop req/s
+        # figure when other processes share the machine (compare it as a ratio within one run).
         # The CPU time spans h2load's 1 s warm-up too, at the same offered rate: count those requests.
         served = out["achieved_rps"] * (float(duration) + 1.0)
         out["cpu_us_per_req"] = int(cpu_ticks_delta) * 1e6 / os.sysconf("SC_CLK_TCK") / served
