@@ -107,6 +107,7 @@ cl_wait_backend() {
 # The per-node settings, as environment variables: the same ones docker/docker-compose.yml sets.
 cl_node_env() {
   local i=$1
+  echo "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1"   # as the Docker image and ops/bench run it
   echo "CLUSTER_IP=127.0.0.1"
   echo "CLUSTER_PORT=$(cl_remoting "$i")"
   echo "CLUSTER_SEEDS=$(cl_seeds)"

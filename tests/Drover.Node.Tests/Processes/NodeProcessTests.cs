@@ -72,7 +72,7 @@ public sealed class NodeProcessTests
     {
         var web = FreePort.Next();
         var raw = FreePort.Next();
-        var firstDemo = FreePort.Next();
+        var firstDemo = FreePort.Run(3); // b1, b2, b3 on three ports in a row
         // The repository's akka.hocon, with ports moved by environment overrides so the test cannot collide.
         var environment = new Dictionary<string, string>
         {
