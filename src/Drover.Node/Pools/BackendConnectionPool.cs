@@ -45,6 +45,12 @@ public sealed class BackendConnectionPool(Backend backend, TimeSpan connectTimeo
 
     public void Return(BackendConnection connection)
     {
+        if (connection.HasLeftovers)
+        {
+            connection.Abort(); // bytes past the response's end: the next request would read them as its answer
+            return;
+        }
+        connection.ReleaseBuffer();
         connection.IdleSince = Environment.TickCount64;
         connection.Uses++;
         if (_idle.Count >= MaxIdleConnections)

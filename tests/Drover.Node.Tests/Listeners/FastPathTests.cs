@@ -239,4 +239,77 @@ public sealed class FastPathTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(2, node.Runtime.FastPaths["web"].Served);
     }
+
+    [Fact]
+    public async Task Bytes_a_backend_sends_past_its_response_are_not_read_as_the_next_answer()
+    {
+        // A keep-alive backend that sends 4 stray bytes after each 2-byte body.
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var accepted = 0;
+        using var stop = new CancellationTokenSource();
+        var serving = Task.Run(async () =>
+        {
+            var connections = new List<Task>();
+            try
+            {
+                while (true)
+                {
+                    var socket = await listener.AcceptSocketAsync(stop.Token);
+                    Interlocked.Increment(ref accepted);
+                    connections.Add(Task.Run(async () =>
+                    {
+                        using (socket)
+                        {
+                            var buffer = new byte[4096];
+                            var text = "";
+                            while (true)
+                            {
+                                var read = await socket.ReceiveAsync(buffer, SocketFlags.None, stop.Token);
+                                if (read == 0) return;
+                                text += Encoding.ASCII.GetString(buffer, 0, read);
+                                while (text.IndexOf("\r\n\r\n", StringComparison.Ordinal) is var end and >= 0)
+                                {
+                                    text = text[(end + 4)..];
+                                    await socket.SendAsync("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokJUNK"u8.ToArray(), SocketFlags.None);
+                                }
+                            }
+                        }
+                    }));
+                }
+            }
+            catch (OperationCanceledException)
+            {
+            }
+            catch (Exception) when (stop.IsCancellationRequested)
+            {
+            }
+            await Task.WhenAll(connections).ContinueWith(_ => { });
+        });
+        await using var node = await TestNode.StartAsync($$"""
+            drover {
+              listeners.web { mode = http, bind = "127.0.0.1:0", routes = [ { pool = junk } ] }
+              pools.junk.backends = [ { id = j1, address = "{{listener.LocalEndpoint}}" } ]
+            }
+            """);
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        using (socket)
+        {
+            await socket.ConnectAsync(node.Runtime.ListenerEndPoint("web"));
+            var pending = new StringBuilder();
+            for (var i = 0; i < 3; i++)
+            {
+                await SendAsync(socket, $"GET /{i} HTTP/1.1\r\nHost: x\r\n\r\n");
+                var (status, _, body) = await ReadResponseAsync(socket, pending);
+                Assert.Equal(200, status);
+                Assert.Equal("ok", body);
+            }
+            Assert.Equal(3, node.Runtime.FastPaths["web"].Served);
+        }
+        // The connection that carried stray bytes is not reused: each request needed a new one.
+        Assert.Equal(3, Volatile.Read(ref accepted));
+        stop.Cancel();
+        listener.Stop();
+        await serving;
+    }
 }

@@ -303,11 +303,10 @@ internal sealed class FastPathConnection
             ResponseHead head;
             if (contentLength > 0)
             {
-                WriteRequestHead(connection.Output, buffer);
+                WriteRequestHead(connection, buffer);
                 _input.AdvanceTo(buffer.GetPosition(_head.HeadLength));
                 headConsumed = true;
-                await CopyClientBodyAsync(connection.Output, contentLength);
-                await connection.Output.FlushAsync();
+                await CopyClientBodyAsync(connection, contentLength);
                 // The whole body reached the backend's pipe: counted once (a failure midway is a failed request).
                 backend.AddBytesIn(contentLength);
                 _fastPath.Counters.AddBytesIn(contentLength);
@@ -444,11 +443,10 @@ internal sealed class FastPathConnection
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<ResponseHead> SendHeadAndReadResponseAsync(BackendConnection connection, ReadOnlySequence<byte> buffer, TimeSpan timeout, bool isHead)
     {
-        WriteRequestHead(connection.Output, buffer);
+        WriteRequestHead(connection, buffer);
         try
         {
-            var flush = await connection.Output.FlushAsync();
-            if (flush.IsCompleted) return ResponseHead.ClosedEarly;
+            await connection.SendAsync(CancellationToken.None);
         }
         catch (IOException)
         {
@@ -473,29 +471,23 @@ internal sealed class FastPathConnection
         {
             while (true)
             {
-                ReadResult read;
+                if (connection.BufferedLength > 0)
+                {
+                    // The head stays buffered until it is relayed.
+                    var status = Http1ResponseParser.Parse(connection.Buffered, _response, isHead);
+                    if (status == Http1ParseStatus.Complete) return ResponseHead.Ok;
+                    if (status != Http1ParseStatus.Incomplete) return ResponseHead.Invalid;
+                }
+                int received;
                 try
                 {
-                    read = await connection.Input.ReadAsync(_timeout.Token);
+                    received = await connection.ReceiveAsync(_timeout.Token);
                 }
                 catch (IOException)
                 {
                     return ResponseHead.ClosedEarly;
                 }
-                var buffer = read.Buffer;
-                if (buffer.IsEmpty && read.IsCompleted) return ResponseHead.ClosedEarly;
-                var status = Http1ResponseParser.Parse(HeadSpan(buffer), _response, isHead);
-                if (status == Http1ParseStatus.Complete)
-                {
-                    connection.Input.AdvanceTo(buffer.Start); // the head stays until it is relayed
-                    return ResponseHead.Ok;
-                }
-                if (status != Http1ParseStatus.Incomplete || read.IsCompleted)
-                {
-                    connection.Input.AdvanceTo(buffer.Start);
-                    return ResponseHead.Invalid;
-                }
-                connection.Input.AdvanceTo(buffer.Start, buffer.End);
+                if (received == 0) return connection.BufferedLength == 0 ? ResponseHead.ClosedEarly : ResponseHead.Invalid;
             }
         }
         catch (OperationCanceledException)
@@ -510,17 +502,20 @@ internal sealed class FastPathConnection
 
     private void RelayResponseHead(BackendConnection connection, bool addConnectionClose, byte[]? extraField)
     {
-        if (!connection.Input.TryRead(out var read)) throw new InvalidOperationException("the response head is no longer buffered");
-        var buffer = read.Buffer;
-        Http1HeadWriter.WriteResponse(_output, HeadSpan(buffer), _response, addConnectionClose && !_response.ConnectionClose, extraField);
-        connection.Input.AdvanceTo(buffer.GetPosition(_response.HeadLength));
+        Http1HeadWriter.WriteResponse(_output, connection.Buffered, _response, addConnectionClose && !_response.ConnectionClose, extraField);
+        connection.Consume(_response.HeadLength);
     }
 
-    private void WriteRequestHead(PipeWriter output, ReadOnlySequence<byte> buffer) =>
-        Http1HeadWriter.WriteRequest(output, HeadSpan(buffer), _head, _clientIp, "http"u8);
+    private void WriteRequestHead(BackendConnection connection, ReadOnlySequence<byte> buffer) =>
+        Http1HeadWriter.WriteRequest(connection, HeadSpan(buffer), _head, _clientIp, "http"u8);
 
+    /// <summary>
+    /// Sends the request head already written to <paramref name="backend"/> and <paramref name="length"/>
+    /// body bytes: small reads gather behind the head (one send for a small request), larger segments
+    /// go to the socket straight from the client's buffer.
+    /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask CopyClientBodyAsync(PipeWriter backend, long length)
+    private async ValueTask CopyClientBodyAsync(BackendConnection backend, long length)
     {
         while (length > 0)
         {
@@ -528,11 +523,21 @@ internal sealed class FastPathConnection
             var buffer = read.Buffer;
             if (buffer.IsEmpty && read.IsCompleted) throw new IOException("the client closed before sending the whole body");
             var slice = buffer.Slice(0, Math.Min(length, buffer.Length));
-            foreach (var segment in slice) backend.Write(segment.Span);
+            foreach (var segment in slice)
+            {
+                if (segment.Length <= backend.SendSpace)
+                {
+                    segment.Span.CopyTo(backend.GetSpan(segment.Length));
+                    backend.Advance(segment.Length);
+                }
+                else
+                {
+                    await backend.SendAsync(segment, CancellationToken.None);
+                }
+            }
+            await backend.SendAsync(CancellationToken.None);
             length -= slice.Length;
             _input.AdvanceTo(slice.End);
-            var flush = await backend.FlushAsync();
-            if (flush.IsCompleted) throw new IOException("the backend stopped reading the request body");
         }
     }
 
@@ -544,20 +549,19 @@ internal sealed class FastPathConnection
         var timeout = pool.RequestConfig.ActivityTimeout ?? TimeSpan.FromSeconds(30);
         while (length > 0)
         {
-            _timeout.CancelAfter(timeout);
-            var read = await connection.Input.ReadAsync(_timeout.Token);
-            _timeout.CancelAfter(Timeout.Infinite);
-            var buffer = read.Buffer;
-            if (buffer.IsEmpty && read.IsCompleted)
+            if (connection.BufferedLength == 0)
             {
-                connection.Input.AdvanceTo(buffer.End);
-                return untilClose;
+                _timeout.CancelAfter(timeout);
+                var received = await connection.ReceiveAsync(_timeout.Token);
+                _timeout.CancelAfter(Timeout.Infinite);
+                if (received == 0) return untilClose;
             }
-            var slice = buffer.Slice(0, Math.Min(length, buffer.Length));
-            foreach (var segment in slice) _output.Write(segment.Span);
-            length -= slice.Length;
-            _relayed += slice.Length;
-            connection.Input.AdvanceTo(slice.End);
+            var data = connection.Buffered;
+            var take = (int)Math.Min(length, data.Length);
+            _output.Write(data[..take]);
+            connection.Consume(take);
+            length -= take;
+            _relayed += take;
             var flush = await _output.FlushAsync();
             if (flush.IsCompleted)
             {
@@ -575,22 +579,20 @@ internal sealed class FastPathConnection
         var timeout = pool.RequestConfig.ActivityTimeout ?? TimeSpan.FromSeconds(30);
         while (!scanner.IsComplete)
         {
-            _timeout.CancelAfter(timeout);
-            var read = await connection.Input.ReadAsync(_timeout.Token);
-            _timeout.CancelAfter(Timeout.Infinite);
-            var buffer = read.Buffer;
-            if (buffer.IsEmpty && read.IsCompleted) return false;
-            long taken = 0;
-            foreach (var segment in buffer)
+            if (connection.BufferedLength == 0)
             {
-                var body = scanner.Scan(segment.Span);
-                if (body < 0) return false;
-                _output.Write(segment.Span[..body]);
-                taken += body;
-                _relayed += body;
-                if (scanner.IsComplete) break;
+                _timeout.CancelAfter(timeout);
+                var received = await connection.ReceiveAsync(_timeout.Token);
+                _timeout.CancelAfter(Timeout.Infinite);
+                if (received == 0) return false;
             }
-            connection.Input.AdvanceTo(buffer.GetPosition(taken));
+            // The scanner takes every byte it is given until the body ends; what follows is the next message's.
+            var data = connection.Buffered;
+            var body = scanner.Scan(data);
+            if (body < 0) return false;
+            _output.Write(data[..body]);
+            connection.Consume(body);
+            _relayed += body;
             var flush = await _output.FlushAsync();
             if (flush.IsCompleted)
             {
