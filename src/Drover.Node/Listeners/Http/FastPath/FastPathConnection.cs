@@ -307,14 +307,15 @@ internal sealed class FastPathConnection
                 _input.AdvanceTo(buffer.GetPosition(_head.HeadLength));
                 headConsumed = true;
                 await CopyClientBodyAsync(connection, contentLength);
-                // The whole body reached the backend's pipe: counted once (a failure midway is a failed request).
+                // The whole body reached the backend's socket: counted once (a failure midway is a failed request).
                 backend.AddBytesIn(contentLength);
                 _fastPath.Counters.AddBytesIn(contentLength);
-                head = await ReadResponseHeadAsync(connection, timeout, isHead);
+                head = await SendAndReadResponseHeadAsync(connection, timeout, isHead);
             }
             else
             {
-                head = await SendHeadAndReadResponseAsync(connection, buffer, timeout, isHead);
+                WriteRequestHead(connection, buffer);
+                head = await SendAndReadResponseHeadAsync(connection, timeout, isHead);
                 if (head == ResponseHead.ClosedEarly && connection.Uses > 0)
                 {
                     // A pooled connection the backend had already closed is no fault: reconnect once.
@@ -331,7 +332,8 @@ internal sealed class FastPathConnection
                         await WriteAsync(PoolError(pool.Name, PoolErrorKind.ConnectFailed, close: true));
                         return Next.Close;
                     }
-                    head = await SendHeadAndReadResponseAsync(connection, buffer, timeout, isHead);
+                    WriteRequestHead(connection, buffer);
+                    head = await SendAndReadResponseHeadAsync(connection, timeout, isHead);
                 }
                 if (head == ResponseHead.ClosedEarly && retryable && pool.MayRetry(RetryOn.ResetBeforeResponse))
                 {
@@ -439,22 +441,6 @@ internal sealed class FastPathConnection
         }
     }
 
-    /// <summary>Sends a bodiless request; a connection that fails on write or closes before answering is reported as <see cref="ResponseHead.ClosedEarly"/>.</summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<ResponseHead> SendHeadAndReadResponseAsync(BackendConnection connection, ReadOnlySequence<byte> buffer, TimeSpan timeout, bool isHead)
-    {
-        WriteRequestHead(connection, buffer);
-        try
-        {
-            await connection.SendAsync(CancellationToken.None);
-        }
-        catch (IOException)
-        {
-            return ResponseHead.ClosedEarly;
-        }
-        return await ReadResponseHeadAsync(connection, timeout, isHead);
-    }
-
     private enum ResponseHead
     {
         Ok,
@@ -463,9 +449,22 @@ internal sealed class FastPathConnection
         TimedOut,
     }
 
+    /// <summary>
+    /// Sends what was written to <paramref name="connection"/> and not yet sent (a bodiless request's
+    /// head), then reads the response head. A connection that fails on write or closes before
+    /// answering is reported as <see cref="ResponseHead.ClosedEarly"/>.
+    /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<ResponseHead> ReadResponseHeadAsync(BackendConnection connection, TimeSpan timeout, bool isHead)
+    private async ValueTask<ResponseHead> SendAndReadResponseHeadAsync(BackendConnection connection, TimeSpan timeout, bool isHead)
     {
+        try
+        {
+            await connection.SendAsync(CancellationToken.None);
+        }
+        catch (IOException)
+        {
+            return ResponseHead.ClosedEarly;
+        }
         _timeout.CancelAfter(timeout);
         try
         {
