@@ -41,8 +41,6 @@ internal sealed class FastPathConnection
     // the response in flight finishes with "Connection: close" and an idle connection ends at once.
     private readonly CancellationToken _closeRequested;
     private byte[]? _headScratch;
-    private char[]? _chars;
-    private char[]? _headerChars;
     private bool _clientGone;
     private Sessions.StickyRequest? _sticky;
 
@@ -107,8 +105,6 @@ internal sealed class FastPathConnection
         {
             _timeout.Dispose();
             if (_headScratch is not null) ArrayPool<byte>.Shared.Return(_headScratch);
-            if (_chars is not null) ArrayPool<char>.Shared.Return(_chars);
-            if (_headerChars is not null) ArrayPool<char>.Shared.Return(_headerChars);
         }
     }
 
@@ -642,9 +638,26 @@ internal sealed class FastPathConnection
     /// <summary>Matches a route and computes the hash; a default <see cref="Target"/> means "hand over".</summary>
     private Target Select(ReadOnlySpan<byte> head)
     {
+        // Scratch for decoded text, rented per request rather than per connection: requests on one
+        // socket thread reuse the thread's cached arrays, while connections holding their own
+        // overflowed the shared pool into a 40 KB allocation (and its zeroing) per new connection.
+        var chars = ArrayPool<char>.Shared.Rent(Http1RequestHead.MaxHeadBytes);
+        var headerChars = ArrayPool<char>.Shared.Rent(4096);
+        try
+        {
+            return Select(head, chars, headerChars);
+        }
+        finally
+        {
+            ArrayPool<char>.Shared.Return(headerChars);
+            ArrayPool<char>.Shared.Return(chars);
+        }
+    }
+
+    private Target Select(ReadOnlySpan<byte> head, char[] chars, char[] headerChars)
+    {
         var method = FastPathText.KnownMethod(head[.._head.MethodLength]);
         if (method is null || _head.HostIndex < 0) return default;
-        var chars = _chars ??= ArrayPool<char>.Shared.Rent(Http1RequestHead.MaxHeadBytes);
         var hostField = _head.Headers[_head.HostIndex];
         var targetBytes = head.Slice(_head.TargetStart, _head.TargetLength);
         var query = targetBytes.IndexOf((byte)'?');
@@ -654,7 +667,7 @@ internal sealed class FastPathConnection
 
         var host = FastPathText.Decode(head.Slice(hostField.ValueStart, hostField.ValueLength), chars);
         var path = FastPathText.Decode(pathBytes, chars.AsSpan(host.Length));
-        var headers = new FastPathHeaders(head, _head, _headerChars ??= ArrayPool<char>.Shared.Rent(4096));
+        var headers = new FastPathHeaders(head, _head, headerChars);
         var route = _fastPath.Routes.Match(host, path, method, ref headers);
         if (route is null) return default;
 
