@@ -87,9 +87,9 @@ CPU_BACKEND=${BENCH_CPU_BACKEND:-1}
 CONNS=64            # wrk / h2load connections
 AB_CONC=32          # ab concurrency (L4 connect rate)
 if ((QUICK)); then
-  DUR=2; WARM=1; WARM_START=6; ROUNDS=1; RATE_DUR=3; RATE_ROUNDS=1; IPERF_DUR=2
+  DUR=2; WARM=1; WARM_START=6; WARM_CLOSE=2; ROUNDS=1; RATE_DUR=3; RATE_ROUNDS=1; IPERF_DUR=2
 else
-  DUR=6; WARM=2; WARM_START=30; ROUNDS=3; RATE_DUR=15; RATE_ROUNDS=2; IPERF_DUR=6
+  DUR=6; WARM=2; WARM_START=30; WARM_CLOSE=10; ROUNDS=3; RATE_DUR=15; RATE_ROUNDS=2; IPERF_DUR=6
 fi
 DUR=${BENCH_DURATION:-$DUR}
 ROUNDS=${BENCH_ROUNDS:-$ROUNDS}
@@ -570,7 +570,11 @@ scenario_l7_64k() {
 scenario_l7_close() {
   # wrk reconnects after every response that is not keep-alive, so "Connection: close" makes it
   # open one TCP connection per request (checked with the backend's accept counter on "direct").
-  local r t
+  # Its own, longer warm-up: the start-up warm-up ran keep-alive only, so Drover's per-connection
+  # code (Kestrel's accept and dispatch, the fast path's set-up) is still at tier 0, and on a
+  # saturated core the background JIT takes seconds to catch up (seen in perf as QuickJitted frames
+  # 2 to 7 s into a run after a 2 s warm-up). Every target gets the same.
+  local r t WARM=$WARM_CLOSE
   for ((r = 1; r <= ROUNDS; r++)); do for t in $(order "$r"); do wrk_once l7-close "$t" "$r" /1k -H "Connection: close"; done; done
 }
 
@@ -805,7 +809,7 @@ done
 METHOD_RUNS="$ROUNDS round(s) of ${DUR}s, targets alternating (order rotated each round), ${WARM}s warm-up per target before round 1 (and ${WARM_START}s of wrk /1k on every proxy after start)"
 META+=("methods.l7-1k=wrk -t1 -c$CONNS -d${DUR}s --latency, GET /1k (1 KiB body), keep-alive; $METHOD_RUNS. p50/p99 from wrk's latency record (closed loop: includes queueing at 64 in flight).")
 META+=("methods.l7-64k=wrk -t1 -c$CONNS -d${DUR}s, GET /64k (64 KiB body), keep-alive; $METHOD_RUNS. MiB/s = bytes wrk received (headers included) / duration.")
-META+=("methods.l7-close=wrk -t1 -c$CONNS -d${DUR}s -H 'Connection: close', GET /1k: wrk opens a new TCP connection for every request (the server closes after each response); the proxy keeps its backend connections pooled. $METHOD_RUNS.")
+META+=("methods.l7-close=wrk -t1 -c$CONNS -d${DUR}s -H 'Connection: close', GET /1k: wrk opens a new TCP connection for every request (the server closes after each response); the proxy keeps its backend connections pooled. $METHOD_RUNS, except that the warm-up before round 1 is ${WARM_CLOSE}s of this same load (per-connection code is not warmed by keep-alive traffic).")
 META+=("methods.l7-rate=h2load --h1 -t1 -c$CONNS --rps=R -D ${RATE_DUR}s --warm-up-time=1s, GET /1k, R = (half of HAProxy's l7-1k req/s in this run) / $CONNS per client; h2load's summary has no percentiles, so p50/p99/p99.9 are computed from its --log-file (one row per request). Proxy CPU per request: the proxy's utime+stime (its whole process tree, from /proc) over the run and its 1 s warm-up, divided by the requests served in that time; at a fixed offered rate it moves much less with what else the machine runs than closed-loop req/s does; compare it as a ratio within one run. $RATE_ROUNDS round(s).")
 META+=("methods.l4-throughput=iperf3 -c through each target's TCP listener to iperf3 -s, -t ${IPERF_DUR}s -O 1 (first second omitted), -P 1 and -P 8, received bits/s; $ROUNDS round(s).")
 META+=("methods.l4-connrate=ab -c $AB_CONC -t ${DUR}s, GET /1k over HTTP/1.0 without keep-alive through each target's TCP (L4) listener to the nginx backend: one new client connection and one new backend connection per request; $METHOD_RUNS.")
