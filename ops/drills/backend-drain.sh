@@ -8,8 +8,9 @@
 #   - Only the sessions bound to the drained backend change backend. With sticky sessions they keep
 #     it while it drains and move only once it is stopped; with STICKY=off (hashing) they move at
 #     the drain.
-#   - Every node reports the drain complete within 5 s of the command (detect): the command's own
-#     `drover` call, then at most a 100 ms drain check once nothing is in flight.
+#   - Every node reports the drain complete within 5 s of lb1 applying the command (detect): the
+#     write-all to the others, then a drain check at once and every 100 ms while anything is in
+#     flight. The `drover` process's own start before lb1 applies it is the drill's (event 'applied').
 #   - Started again and `lb ready`-ed 4 s after its stop, it is back in rotation on every node within
 #     15 s of the stop (recover). With sticky sessions, its sessions still reach it after the drain;
 #     once it is stopped their connect failures eject it passively (and are retried elsewhere), and
