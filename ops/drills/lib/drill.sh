@@ -12,6 +12,9 @@ DRILLS_HOME=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=../../lib/cluster-lib.sh
 source "$DRILLS_HOME/../lib/cluster-lib.sh"
 
+# The helpers' Python: the system one when there is one. A version manager's shim first in PATH
+# (pyenv here) took 0.7 s to start when idle and 3 s during a drill, every time a helper ran.
+PYTHON=${PYTHON:-$([[ -x /usr/bin/python3 ]] && echo /usr/bin/python3 || echo python3)}
 CLIENTS=${CLIENTS:-6}
 SESSIONS=${SESSIONS:-5}
 INTERVAL=${INTERVAL:-0.05}
@@ -191,18 +194,38 @@ tail_start() { # I cluster|log NAME
 
 # Epoch ms of the first line of DIR/NAME.tail matching the regex, logged at or after AFTER-ms.
 tail_time() { # NAME REGEX AFTER-ms
-  python3 "$DRILLS_HOME/lib/tail_time.py" "$DIR/$1.tail" "$2" "$3"
+  "$PYTHON" "$DRILLS_HOME/lib/tail_time.py" "$DIR/$1.tail" "$2" "$3"
 }
 
-# Waits until tail_time finds the line; prints its time. Fails after TIMEOUT seconds.
+# Waits until tail_time finds the line; prints its time. Fails after TIMEOUT seconds. One Python
+# process polls the file: starting one per poll took up to 3 s each on the loaded 2-core machine,
+# which delayed the drill's next step (e.g. a backend's restart) by as much.
 wait_tail() { # NAME REGEX AFTER-ms TIMEOUT
-  local deadline=$((SECONDS + $4)) t
-  while :; do
-    t=$(tail_time "$1" "$2" "$3")
-    [[ -n $t ]] && { echo "$t"; return 0; }
-    ((SECONDS < deadline)) || return 1
-    sleep 0.2
-  done
+  "$PYTHON" "$DRILLS_HOME/lib/tail_time.py" "$DIR/$1.tail" "$2" "$3" "$4"
+}
+
+# Streams every node's `log tail` into DIR/logs-lbI.tail (the nodes' own timestamps for the backend drills).
+tail_all_logs() {
+  local i
+  for ((i = 1; i <= NODES; i++)); do tail_start "$i" log "logs-lb$i"; done
+}
+
+# Epoch ms at which BACKEND reached STATE (up-ready: `up | ready` in `lb backends`; drained:
+# `(drained)`) on the last node to reach it, after AFTER-ms, by the nodes' own log timestamps (see
+# lib/backend_state.py); waits up to TIMEOUT s. Needs tail_all_logs before the fault. Per-node
+# times go to DIR/backend-state.log.
+backend_state_time() { # BACKEND up-ready|drained AFTER-ms TIMEOUT
+  local i files=()
+  for ((i = 1; i <= NODES; i++)); do files+=("$DIR/logs-lb$i.tail"); done
+  "$PYTHON" "$DRILLS_HOME/lib/backend_state.py" --pool demo --backend "$1" --state "$2" --after "$3" --wait "$4" \
+    "${files[@]}" 2>>"$DIR/backend-state.log"
+}
+
+# Sleeps until epoch ms T (returns at once if it has passed).
+sleep_until() { # T-ms
+  local left=$(($1 - $(cl_now_ms)))
+  ((left > 0)) && sleep "$((left / 1000)).$(printf '%03d' $((left % 1000)))"
+  return 0
 }
 
 # The member address of node I as the cluster prints it.
@@ -241,6 +264,9 @@ rejoin_victim() {
 
 # Waits until every node's `lb backends -p demo` shows BACKEND in STATE (a regex for what follows
 # "BACKEND | ", e.g. ".* | up | ready"); a node still without it after TIMEOUT s breaks the promise.
+# The nodes are asked one after the other, and each `drover` call took 2 to 4 s on the loaded 2-core
+# machine (a .NET process starting, 0.4 s when idle): the moment this returns is up to ~10 s after
+# the last node got there. The drills confirm states with it but time them by backend_state_time.
 wait_backend_everywhere() { # BACKEND STATE-REGEX TIMEOUT WHAT-IS-BROKEN
   local deadline=$((SECONDS + $3)) i
   for ((i = 1; i <= NODES; i++)); do
@@ -257,5 +283,5 @@ wait_backend_everywhere() { # BACKEND STATE-REGEX TIMEOUT WHAT-IS-BROKEN
 report() {
   local clients="every node that accepts"
   [[ $READY_CHECK == on && $ADMIN == on ]] && clients="ready nodes (/readyz)"
-  python3 "$DRILLS_HOME/lib/report.py" "$DIR" --drill "$DRILL" --sticky "$STICKY" --clients "$clients" "$@"
+  "$PYTHON" "$DRILLS_HOME/lib/report.py" "$DIR" --drill "$DRILL" --sticky "$STICKY" --clients "$clients" "$@"
 }

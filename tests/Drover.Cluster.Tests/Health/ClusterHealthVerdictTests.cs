@@ -100,6 +100,57 @@ public sealed class ClusterHealthVerdictTests(ITestOutputHelper output)
         Assert.Contains("ejected on 2 nodes (quorum 2)", state.Backends.Single(b => b.Id == "b1").HealthReason);
     }
 
+    /// <summary>
+    /// The backend drills' case (ops/drills/backend-crash.sh, backend-drain.sh): a backend ejected by a
+    /// quorum of nodes, whose checks pass again while it is ejected, stays out for its eject-time (the
+    /// documented rule) and is back on every node as soon as that ends: no re-armed or extended timer,
+    /// no slow spread of the verdict.
+    /// </summary>
+    [Fact]
+    public async Task A_backend_ejected_by_a_quorum_is_back_on_every_node_as_soon_as_its_eject_time_ends()
+    {
+        await using var backends = await DemoBackends.StartAsync(2);
+        var b2Port = backends.All[1].EndPoint.Port;
+        await using var nodes = await ThreeNodes.StartAsync(Config(backends.All.Select(b => (b.Id, b.EndPoint)),
+            "quorum = 2, active { interval = 100ms, timeout = 200ms, fall = 2, rise = 2, jitter = 0% }, " +
+            "passive { consecutive-failures = 3, eject-time = 4s }"));
+        await Eventually.TrueAsync(() => nodes.Nodes.All(n => InRotation(n, "b2")), TimeSpan.FromSeconds(5));
+
+        var ejectTime = TimeSpan.FromSeconds(4);
+        var clock = Stopwatch.StartNew(); // before either ejection starts: each ends at 4 s or later on this clock
+        await backends.StopAsync("b2");
+        foreach (var node in new[] { nodes[0], nodes[1] })
+        {
+            var pool = node.Runtime.Pools["p"];
+            var b2 = pool.Snapshot.Backends.Single(b => b.Id == "b2");
+            for (var i = 0; i < 3; i++) pool.ReportFailure(b2, "connect refused");
+        }
+        await Eventually.TrueAsync(() => nodes.Nodes.All(n => !InRotation(n, "b2")), TimeSpan.FromSeconds(3), "b2 out on every node");
+        var ejectedBy = clock.Elapsed;
+
+        // Healthy again at once: its checks pass within a few hundred ms, but the ejection runs its course.
+        await using var revived = await Drover.Node.Demo.DemoBackend.StartAsync("b2", new Drover.Core.Net.HostPort("127.0.0.1", b2Port));
+        while (clock.Elapsed < ejectTime - TimeSpan.FromMilliseconds(200))
+        {
+            Assert.True(nodes.Nodes.All(n => !InRotation(n, "b2")), $"b2 back at {clock.Elapsed.TotalSeconds:F2} s, before its eject-time ended");
+            await Task.Delay(20);
+        }
+
+        var back = new TimeSpan[3];
+        await Eventually.TrueAsync(() =>
+        {
+            for (var i = 0; i < 3; i++)
+                if (back[i] == TimeSpan.Zero && InRotation(nodes[i], "b2")) back[i] = clock.Elapsed;
+            return back.All(t => t != TimeSpan.Zero);
+        }, TimeSpan.FromSeconds(10), "b2 back on every node");
+        output.WriteLine($"b2 ejected by {ejectedBy.TotalMilliseconds:F0} ms; back on the three nodes at " +
+                         $"{string.Join(", ", back.Select(t => $"{t.TotalMilliseconds:F0} ms"))} (eject-time {ejectTime.TotalSeconds:F0} s)");
+        // The ejections began by ejectedBy, so they ended by ejectedBy + eject-time; the verdict's spread and
+        // the entity's 1 s sweep (the fallback when a node's own report is late) come on top.
+        Assert.True(back.Max() <= ejectedBy + ejectTime + TimeSpan.FromSeconds(1.5),
+            $"b2 back on the last node {(back.Max() - ejectedBy - ejectTime).TotalMilliseconds:F0} ms after the ejection ended");
+    }
+
     [Fact]
     public async Task When_the_node_holding_a_verdict_crashes_the_verdict_stands_and_checks_resume_on_a_survivor()
     {

@@ -54,6 +54,49 @@ public sealed class AdminStateTests
         Assert.Equal(0, busy.Failures);
     }
 
+    /// <summary>
+    /// ops/drills/backend-drain.sh: a drained backend with nothing in flight is `(drained)` at once,
+    /// however many idle keep-alive connections the pool still holds to it (they carry no request), with
+    /// no timer or grace period in between.
+    /// </summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Draining_an_idle_http_backend_completes_at_once_despite_its_pooled_keep_alive_connections(bool fastPath)
+    {
+        await using var backends = await DemoBackends.StartAsync(1);
+        await using var node = await TestNode.StartAsync($$"""
+            drover {
+              listeners.web { mode = http, bind = "127.0.0.1:0", fast-path = {{(fastPath ? "on" : "off")}}, routes = [ { pool = p } ] }
+              pools.p { slow-start = 0s, backends = [ { id = b1, address = "{{backends.All[0].EndPoint}}" } ] }
+            }
+            """);
+        var pool = node.Runtime.Pools["p"];
+        // Several clients at once, so the pool keeps several connections to the backend, idle afterwards.
+        var clients = Enumerable.Range(0, 4).Select(_ => new HttpClient { BaseAddress = new Uri($"http://{node.Runtime.ListenerEndPoint("web")}") }).ToList();
+        try
+        {
+            await Task.WhenAll(clients.Select(async c =>
+            {
+                for (var i = 0; i < 5; i++) (await c.GetAsync("/")).EnsureSuccessStatusCode();
+            }));
+            var b1 = pool.Snapshot.Backends.Single();
+            while (b1.Active > 0) await Task.Delay(5);
+
+            using var drained = new EventWaiter<PoolProtocol.BackendDrained>(node.System, _ => true);
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            Assert.True((await SetAsync(pool, "b1", AdminState.Drain)).Ok);
+            Assert.Equal("b1", (await drained.WaitAsync(TimeSpan.FromSeconds(5))).BackendId);
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"drain complete {clock.ElapsedMilliseconds} ms after the drain with nothing in flight");
+            var state = await pool.Actor.Ask<PoolProtocol.PoolState>(PoolProtocol.GetState.Instance, TimeSpan.FromSeconds(5));
+            Assert.Equal(("drain", true), (state.Backends[0].Admin, state.Backends[0].Drained));
+        }
+        finally
+        {
+            foreach (var c in clients) c.Dispose();
+        }
+    }
+
     [Fact]
     public async Task Draining_a_tcp_backend_keeps_its_open_connection_and_completes_when_it_closes()
     {
