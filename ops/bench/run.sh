@@ -89,7 +89,7 @@ AB_CONC=32          # ab concurrency (L4 connect rate)
 if ((QUICK)); then
   DUR=2; WARM=1; WARM_START=6; WARM_CLOSE=2; ROUNDS=1; RATE_DUR=3; RATE_ROUNDS=1; IPERF_DUR=2
 else
-  DUR=6; WARM=2; WARM_START=30; WARM_CLOSE=10; ROUNDS=3; RATE_DUR=15; RATE_ROUNDS=2; IPERF_DUR=6
+  DUR=6; WARM=2; WARM_START=30; WARM_CLOSE=20; ROUNDS=3; RATE_DUR=15; RATE_ROUNDS=2; IPERF_DUR=6
 fi
 DUR=${BENCH_DURATION:-$DUR}
 ROUNDS=${BENCH_ROUNDS:-$ROUNDS}
@@ -570,7 +570,7 @@ scenario_l7_64k() {
 scenario_l7_close() {
   # wrk reconnects after every response that is not keep-alive, so "Connection: close" makes it
   # open one TCP connection per request (checked with the backend's accept counter on "direct").
-  # Its own, longer warm-up: the start-up warm-up ran keep-alive only, so Drover's per-connection
+  # Its own, longer warm-up (20 s): the start-up warm-up ran keep-alive only, so Drover's per-connection
   # code (Kestrel's accept and dispatch, the fast path's set-up) is still at tier 0, and on a
   # saturated core the background JIT takes seconds to catch up (seen in perf as QuickJitted frames
   # 2 to 7 s into a run after a 2 s warm-up). Every target gets the same.
