@@ -36,6 +36,9 @@ public sealed class PoolActor : ReceiveActor, IWithTimers
     private readonly Dictionary<int, BackendEntry> _byOrdinal;
     // Removed by a reload: no new traffic; what is in flight on them finishes, then their idle connections close.
     private readonly List<BackendEntry> _retired = new();
+    // Admin states this actor applied and wrote to the store, per backend, until the write is
+    // acknowledged: a store notice sent before the store took the write would undo it for a moment.
+    private readonly Dictionary<string, int> _adminWritesInFlight = new();
     private int _nextOrdinal;
     private int _checkerGeneration;
     private bool _retiring;
@@ -75,8 +78,14 @@ public sealed class PoolActor : ReceiveActor, IWithTimers
         Receive<PoolProtocol.SetAdminState>(OnSetAdminState);
         Receive<PoolProtocol.GetState>(_ => Sender.Tell(State()));
         Receive<Changed>(OnVerdicts);
-        Receive<UpdateSuccess>(_ => { });
-        Receive<UpdateTimeout>(_ => _log.Debug("pool {0}: admin state written locally; not every node acknowledged in time", _config.Name));
+        Receive<UpdateSuccess>(success => OnAdminWriteDone(success.Request));
+        Receive<UpdateTimeout>(timeout =>
+        {
+            _log.Debug("pool {0}: admin state written locally; not every node acknowledged in time", _config.Name);
+            OnAdminWriteDone(timeout.Request);
+        });
+        Receive<ModifyFailure>(failure => OnAdminWriteDone(failure.Request));
+        Receive<StoreFailure>(failure => OnAdminWriteDone(failure.Request));
         Receive<PoolProtocol.WatchBackends>(_ => WatchBackends());
         Receive<PoolProtocol.Reconfigure>(OnReconfigure);
         Receive<PoolProtocol.Retire>(_ => OnRetire());
@@ -407,8 +416,9 @@ public sealed class PoolActor : ReceiveActor, IWithTimers
         if (_healthRegion is not null)
         {
             // In a cluster the state is cluster-wide: every node's pool actor follows this write.
+            _adminWritesInFlight[set.BackendId] = _adminWritesInFlight.GetValueOrDefault(set.BackendId) + 1;
             DistributedData.Get(Context.System).Replicator.Tell(Dsl.Update(AdminStateStore.Key(_config.Name), LWWDictionary<string, string>.Empty,
-                new WriteAll(TimeSpan.FromSeconds(3)), d => d.SetItem(Akka.Cluster.Cluster.Get(Context.System), set.BackendId, set.State.ToConfigName())));
+                new WriteAll(TimeSpan.FromSeconds(3)), set.BackendId, d => d.SetItem(Akka.Cluster.Cluster.Get(Context.System), set.BackendId, set.State.ToConfigName())));
         }
         Sender.Tell(new PoolProtocol.AdminStateResult(true, $"backend {set.BackendId} {from.ToConfigName()} -> {set.State.ToConfigName()}"));
     }
@@ -417,8 +427,20 @@ public sealed class PoolActor : ReceiveActor, IWithTimers
     private void OnAdminStates(LWWDictionary<string, string> states)
     {
         foreach (var (id, text) in states)
-            if (_byId.TryGetValue(id, out var entry) && AdminStates.TryParse(text, out var state) && entry.Admin != state)
+            if (!_adminWritesInFlight.ContainsKey(id) && _byId.TryGetValue(id, out var entry) && AdminStates.TryParse(text, out var state) && entry.Admin != state)
                 ApplyAdminState(entry, state);
+    }
+
+    /// <summary>
+    /// This actor's write of a backend's admin state was acknowledged (or timed out, having been
+    /// written locally). Store notices sent before it may still show the previous state and are
+    /// skipped for that backend until now; any notice after it shows this write or a later one.
+    /// </summary>
+    private void OnAdminWriteDone(object? request)
+    {
+        if (request is not string id || !_adminWritesInFlight.TryGetValue(id, out var count)) return;
+        if (count <= 1) _adminWritesInFlight.Remove(id);
+        else _adminWritesInFlight[id] = count - 1;
     }
 
     /// <summary>

@@ -176,4 +176,59 @@ public sealed class AdminStateTests
         await stream.ReadExactlyAsync(buffer);
         Assert.Equal(text, Encoding.ASCII.GetString(buffer));
     }
+
+    /// <summary>
+    /// A store notice that left the replicator before it took this node's write (it carries the
+    /// previous state) must not undo the write, even for the moment until the next notice: that
+    /// moment sent sessions back to a backend just put in maint (a flaky StickySessionTests run).
+    /// The stale notice is sent here right behind the command, as the replicator would.
+    /// </summary>
+    [Fact]
+    public async Task A_stale_store_notice_does_not_undo_an_admin_state_just_set()
+    {
+        await using var backends = await DemoBackends.StartAsync(2);
+        await using var node = await TestNode.StartAsync($$"""
+            drover {
+              listeners.web { mode = http, bind = "127.0.0.1:0", routes = [ { pool = p } ] }
+              pools.p { backends = [ {{string.Join(", ", backends.All.Select(b => $"{{ id = {b.Id}, address = \"{b.EndPoint}\" }}"))}} ] }
+            }
+            """);
+        var pool = node.Runtime.Pools["p"];
+        var id = backends.All[0].Id;
+        Assert.True((await SetAsync(pool, id, AdminState.Drain)).Ok);
+        var cluster = Akka.Cluster.Cluster.Get(node.System);
+        var stale = Akka.DistributedData.LWWDictionary<string, string>.Empty.SetItem(cluster, id, "drain");
+
+        // One sender, so the pool actor sees them in this order: maint, the stale notice, the query.
+        var probe = node.System.ActorOf(Props.Create(() => new ForwardingActor(pool.Actor)));
+        var state = await probe.Ask<PoolProtocol.PoolState>(new ForwardingActor.Sequence(
+        [
+            new PoolProtocol.SetAdminState(id, AdminState.Maint),
+            new Akka.DistributedData.Changed(AdminStateStore.Key("p"), stale),
+            PoolProtocol.GetState.Instance,
+        ]), TimeSpan.FromSeconds(5));
+        Assert.Equal("maint", state.Backends.Single(b => b.Id == id).Admin);
+    }
+
+    /// <summary>Sends a sequence of messages to one actor from one sender and returns the last answer to the asker.</summary>
+    private sealed class ForwardingActor : ReceiveActor
+    {
+        public sealed record Sequence(IReadOnlyList<object> Messages);
+
+        public ForwardingActor(IActorRef target)
+        {
+            IActorRef? asker = null;
+            var expected = 0;
+            Receive<Sequence>(sequence =>
+            {
+                asker = Sender;
+                expected = sequence.Messages.Count(m => m is not Akka.DistributedData.Changed);
+                foreach (var message in sequence.Messages) target.Tell(message);
+            });
+            ReceiveAny(answer =>
+            {
+                if (--expected == 0) asker?.Tell(answer);
+            });
+        }
+    }
 }
