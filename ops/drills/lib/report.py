@@ -92,7 +92,7 @@ def main():
             continue
         s = r["session"]
         if s in last and last[s] != r["backend"]:
-            moves[s].append((r["start"], last[s], r["backend"]))
+            moves[s].append((r["start"], last[s], r["backend"], r["ms"]))
         last[s] = r["backend"]
         # A session's backend at the fault: its last request answered before it. A request that
         # started just before the fault may meet it (and be retried on another backend): a move
@@ -112,7 +112,9 @@ def main():
     early = []
     if args.no_move_before and args.no_move_before in events:
         cut = events[args.no_move_before]
-        early = [s for s in moved if s in allowed and moves[s][0][0] < cut]
+        # Early only when the moving request was answered before the cut: one started just before
+        # it (a curl's start is logged before its connection reaches a node) may meet the stop.
+        early = [s for s in moved if s in allowed and moves[s][0][0] + moves[s][0][3] < cut]
 
     detect = seconds(events, "detect", args.detect_from)
     recover = seconds(events, "recover", args.recover_from)
