@@ -25,14 +25,7 @@ import re
 import sys
 import time
 
-STAMP = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)\.(\d{3}) ")
-
-
-def stamp_ms(line):
-    m = STAMP.match(line)
-    if not m:
-        return None
-    return int(time.mktime(time.strptime(m.group(1), "%Y-%m-%d %H:%M:%S"))) * 1000 + int(m.group(2))
+from tail_time import stamp_ms  # one reading of a log line's time stamp for both scripts
 
 
 def node_time(path, pool, backend, state, after):
