@@ -87,9 +87,10 @@ CPU_BACKEND=${BENCH_CPU_BACKEND:-1}
 CONNS=64            # wrk / h2load connections
 AB_CONC=32          # ab concurrency (L4 connect rate)
 if ((QUICK)); then
-  DUR=2; WARM=1; WARM_START=6; WARM_CLOSE=2; WARM_RATE=1; ROUNDS=1; RATE_DUR=3; RATE_ROUNDS=1; IPERF_DUR=2
+  # Under 3 minutes, build included: shorter sticky warm-up and iperf3 runs, a shorter settle for l4-memory.
+  DUR=2; WARM=1; WARM_START=6; WARM_STICKY=2; WARM_CLOSE=2; WARM_RATE=1; ROUNDS=1; RATE_DUR=2; RATE_ROUNDS=1; IPERF_DUR=1; SETTLE=1
 else
-  DUR=6; WARM=2; WARM_START=30; WARM_CLOSE=20; WARM_RATE=10; ROUNDS=3; RATE_DUR=15; RATE_ROUNDS=3; IPERF_DUR=6
+  DUR=6; WARM=2; WARM_START=30; WARM_STICKY=30; WARM_CLOSE=20; WARM_RATE=10; ROUNDS=3; RATE_DUR=15; RATE_ROUNDS=3; IPERF_DUR=6; SETTLE=2
 fi
 DUR=${BENCH_DURATION:-$DUR}
 ROUNDS=${BENCH_ROUNDS:-$ROUNDS}
@@ -105,7 +106,16 @@ META=()            # key=value pairs for meta.json (see benchlib.py meta)
 
 log() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*" | tee -a "$RUN/run.log" >&2; }
 die() { log "ERROR: $*"; exit 1; }
-bl() { python3 "$LIB/benchlib.py" "$@"; }
+bl() { "$PY" "$LIB/benchlib.py" "$@"; }
+# The interpreter itself, not a version manager's shim: the harness calls python several times per
+# figure, and a pyenv shim costs 0.3 s a call on an idle machine (seconds on a busy core).
+PY=python3
+resolve_python() {
+  local p
+  for p in /usr/bin/python3 "$(command -v python3 2>/dev/null)"; do
+    [[ -n $p && -x $p ]] && { PY=$p; return 0; }
+  done
+}
 
 # ---------------------------------------------------------------- cleanup
 declare -A PID_OF=()    # name -> pid of what we started
@@ -138,7 +148,7 @@ cleanup() {
   done
   if ((rc != 0)) && ((REPORTED == 0)) && [[ -s $SAMPLES ]]; then
     # partial results stay in the run folder only; latest.* is written by complete runs
-    write_meta "interrupted or failed (exit $rc)" 2>/dev/null && python3 "$LIB/report.py" "$RUN" 2>/dev/null &&
+    write_meta "interrupted or failed (exit $rc)" 2>/dev/null && "$PY" "$LIB/report.py" "$RUN" 2>/dev/null &&
       echo "partial results: $RUN/results.md" >&2
   fi
   ((rc != 0)) && echo "run.sh: failed (exit $rc); logs in $RUN" >&2
@@ -302,7 +312,7 @@ EOF
   log "backend: nginx on 127.0.0.1:$P_BACKEND (/1k, /64k), iperf3 -s on 127.0.0.1:$P_IPERF, CPU $CPU_BACKEND"
 }
 
-backend_accepts() { python3 - "$P_BACKEND" <<'EOF'
+backend_accepts() { "$PY" - "$P_BACKEND" <<'EOF'
 import sys, urllib.request
 try:
     body = urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/_status", timeout=5).read().decode()
@@ -535,7 +545,7 @@ record() {
   [[ -n $extra ]] || extra='{}'
   line=$(bl wrap "$1" "$2" "$3" "$4" "$extra")
   echo "$line" >>"$SAMPLES"
-  log "  $1 $2 round $3: $(python3 -c 'import json,sys; s=json.loads(sys.argv[1]); m=s["metrics"]; print(s.get("error","") + " ".join(f"{k}={v:.4g}" if isinstance(v,float) else f"{k}={v}" for k,v in m.items()))' "$line")"
+  log "  $1 $2 round $3: $("$PY" -c 'import json,sys; s=json.loads(sys.argv[1]); m=s["metrics"]; print(s.get("error","") + " ".join(f"{k}={v:.4g}" if isinstance(v,float) else f"{k}={v}" for k,v in m.items()))' "$line")"
 }
 
 # order ROUND: the targets, rotated by round, so no target always runs first or last
@@ -587,12 +597,12 @@ scenario_l7_rate() {
       log "l7-rate: no l7-1k figure for HAProxy in this run; measuring it (${DUR}s)"
       local out="$RUN/logs/l7-rate.haproxy-max.log"
       load "$out" "$DUR" wrk -t1 -c"$CONNS" -d"${DUR}s" -s "$LIB/wrk-json.lua" "http://127.0.0.1:$P_HAP_HTTP/1k"
-      base=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1]).get("rps",""))' "$(bl wrk "$out")")
+      base=$("$PY" -c 'import json,sys; print(json.loads(sys.argv[1]).get("rps",""))' "$(bl wrk "$out")")
     fi
   fi
   [[ -n $base ]] || die "l7-rate needs HAProxy's l7-1k req/s (include the haproxy target) or BENCH_RATE"
-  RATE_TOTAL=$(python3 -c "print(int(float('$base') / 2))")
-  local per_client; per_client=$(python3 -c "print(round($RATE_TOTAL / $CONNS, 3))")
+  RATE_TOTAL=$("$PY" -c "print(int(float('$base') / 2))")
+  local per_client; per_client=$("$PY" -c "print(round($RATE_TOTAL / $CONNS, 3))")
   log "l7-rate: offered $RATE_TOTAL req/s total = $CONNS clients x $per_client req/s (half of HAProxy's $base)"
   local r t
   for ((r = 1; r <= RATE_ROUNDS; r++)); do
@@ -625,7 +635,7 @@ scenario_l4_throughput() {
         local out="$RUN/logs/l4-throughput.$t.P$p.r$r.json"
         load "$out" "$IPERF_DUR" iperf3 -c 127.0.0.1 -p "$(iperf_port "$t")" -t "$IPERF_DUR" -O 1 -P "$p" -J
         record l4-throughput "$t" "$r" "$(bl iperf3 "$out" "_p$p")"
-        sleep 0.5   # iperf3 -s serves one test at a time; let it reset
+        sleep 0.2   # iperf3 -s serves one test at a time; let it reset
       done
     done
   done
@@ -662,12 +672,12 @@ scenario_l4_memory() {
     local port; port=$(tcp_port "$t")
     local out="$RUN/logs/l4-memory.$t"
     load "$out.warmup.log" 30 ab -q -r -c 8 -n 2000 "http://127.0.0.1:$port/1k"
-    sleep 2
+    sleep "$SETTLE"
     local pid; pid=$(target_pid "$t")
     local before; before=$(bl rss "$pid")
     local est0; est0=$(bl established-to "$P_BACKEND")
     : >"$out.log"
-    bg idle-conns "$CPU_LOAD" "$out.log" python3 "$LIB/idle_conns.py" 127.0.0.1 "$port" "$MEM_CONNS"
+    bg idle-conns "$CPU_LOAD" "$out.log" "$PY" "$LIB/idle_conns.py" 127.0.0.1 "$port" "$MEM_CONNS"
     local i opened=""
     for ((i = 0; i < 1200; i++)); do
       opened=$(grep -o 'OPEN ok=[0-9]*' "$out.log" 2>/dev/null | cut -d= -f2 || true)
@@ -681,7 +691,7 @@ scenario_l4_memory() {
       ((est >= ${opened:-0})) && break
       sleep 0.1
     done
-    sleep 2
+    sleep "$SETTLE"
     local after; after=$(bl rss "$pid")
     stop_pid idle-conns
     local alive; alive=$(grep -o 'alive_at_end=[0-9]*' "$out.log" | cut -d= -f2 || true)
@@ -689,7 +699,7 @@ scenario_l4_memory() {
       record l4-memory "$t" 1 "{\"error\": \"idle connections failed: $(tail -1 "$out.log" | tr -d '\"')\"}"
       continue
     fi
-    record l4-memory "$t" 1 "$(python3 -c "
+    record l4-memory "$t" 1 "$("$PY" -c "
 import json; b, a, n = $before, $after, $opened
 print(json.dumps({'conns': n, 'rss_before_mib': b / 1024, 'rss_after_mib': a / 1024, 'kib_per_conn': (a - b) / n, 'backend_connections': $est, 'alive_at_end': ${alive:-None}}))")"
   done
@@ -726,7 +736,7 @@ scenario_sticky() {
         # the start-up warm-up only loaded the plain listener: give the sticky one the same, so the
         # code only it runs (session cache, cookie handling) is as optimized as the rest (tiered PGO)
         local warm=$WARM
-        [[ $t == direct ]] || warm=$WARM_START
+        [[ $t == direct ]] || warm=$WARM_STICKY
         load "$out.warmup.log" "$warm" wrk -t1 -c"$CONNS" -d"${warm}s" "${hdr[@]}" "$url"
       fi
       load "$out.log" "$DUR" wrk -t1 -c"$CONNS" -d"${DUR}s" --latency -s "$LIB/wrk-json.lua" "${hdr[@]}" "$url"
@@ -777,6 +787,7 @@ write_meta() {
 log "run folder: $RUN"
 log "scenarios: ${SCENARIOS[*]}; targets: ${TARGETS[*]}; $( ((QUICK)) && echo quick || echo full) (${DUR}s runs, $ROUNDS round(s))"
 ensure_tools
+resolve_python
 TOOLS="haproxy $(haproxy -v 2>/dev/null | head -1 | awk '{print $3}'), $(nginx -v 2>&1 | cut -d' ' -f3), wrk $(wrk -v 2>&1 | head -1 | awk '{print $2}'), $(h2load --version 2>&1 | head -1 | awk '{print $2}' | sed 's|/| |'), $(iperf3 --version 2>&1 | head -1 | awk '{print $1" "$2}'), ab $(ab -V 2>&1 | head -1 | awk '{print $5}' | tr -d ',')"
 log "machine: $MACHINE_NPROC CPUs, $MACHINE_CPU, $MACHINE_KERNEL, load $LOADAVG_START"
 log "pinning: proxy CPU $CPU_PROXY, load generator CPU $CPU_LOAD, backend CPU $CPU_BACKEND"
@@ -819,8 +830,8 @@ META+=("methods.l7-close=wrk -t1 -c$CONNS -d${DUR}s -H 'Connection: close', GET 
 META+=("methods.l7-rate=h2load --h1 -t1 -c$CONNS --rps=R -D ${RATE_DUR}s --warm-up-time=1s, GET /1k, R = (half of HAProxy's l7-1k req/s in this run) / $CONNS per client; h2load's summary has no percentiles, so p50/p99/p99.9 are computed from its --log-file (one row per request). Proxy CPU per request: the proxy's utime+stime (its whole process tree, from /proc) over the run and its 1 s warm-up, divided by the requests served in that time; at a fixed offered rate it moves much less with what else the machine runs than closed-loop req/s does; compare it as a ratio within one run. $RATE_ROUNDS round(s); before round 1 each target gets ${WARM_RATE}s of the same load, unmeasured.")
 META+=("methods.l4-throughput=iperf3 -c through each target's TCP listener to iperf3 -s, -t ${IPERF_DUR}s -O 1 (first second omitted), -P 1 and -P 8, received bits/s; $ROUNDS round(s).")
 META+=("methods.l4-connrate=ab -c $AB_CONC -t ${DUR}s, GET /1k over HTTP/1.0 without keep-alive through each target's TCP (L4) listener to the nginx backend: one new client connection and one new backend connection per request; $METHOD_RUNS.")
-META+=("methods.l4-memory=each proxy restarted, warmed up (ab -n 2000 through its L4 listener), then $MEM_CONNS idle TCP connections opened through its L4 listener to the nginx backend and held (lib/idle_conns.py); RSS = VmRSS of the proxy's processes (nginx: master + worker) from /proc, 2 s after all backend legs were established; per connection = (after - before) / connections.$( ((MEM_CONNS < MEM_CONNS_WANTED)) && echo " Not $MEM_CONNS_WANTED: the open-files hard limit here is $NOFILE and a proxy needs 2 descriptors per connection.")")
-META+=("methods.sticky=as l7-1k (wrk -t1 -c$CONNS -d${DUR}s --latency, GET /1k, keep-alive; $METHOD_RUNS; each proxy's sticky listener first gets the same ${WARM_START}s warm-up the plain one had), through a second listener of each proxy whose pool keeps sessions by cookie, every request carrying a returning client's cookie. Drover: sticky { mode = cookie } (the DROVER cookie it issued to a first request; on the fast path its HMAC is verified once per connection and cookie value, then the cached binding serves); HAProxy: cookie SRV insert indirect nocache, Cookie: SRV=n1; nginx OSS (no cookie insertion): hash \$cookie_srv consistent, Cookie: srv=n1; direct: the backend, no cookie. Ratio to plain balancing: each target's sticky req/s / its l7-1k req/s in this run.")
+META+=("methods.l4-memory=each proxy restarted, warmed up (ab -n 2000 through its L4 listener), then $MEM_CONNS idle TCP connections opened through its L4 listener to the nginx backend and held (lib/idle_conns.py); RSS = VmRSS of the proxy's processes (nginx: master + worker) from /proc, ${SETTLE} s after all backend legs were established; per connection = (after - before) / connections.$( ((MEM_CONNS < MEM_CONNS_WANTED)) && echo " Not $MEM_CONNS_WANTED: the open-files hard limit here is $NOFILE and a proxy needs 2 descriptors per connection.")")
+META+=("methods.sticky=as l7-1k (wrk -t1 -c$CONNS -d${DUR}s --latency, GET /1k, keep-alive; $METHOD_RUNS; each proxy's sticky listener first gets ${WARM_STICKY}s of wrk on it, as the plain one had after start), through a second listener of each proxy whose pool keeps sessions by cookie, every request carrying a returning client's cookie. Drover: sticky { mode = cookie } (the DROVER cookie it issued to a first request; on the fast path its HMAC is verified once per connection and cookie value, then the cached binding serves); HAProxy: cookie SRV insert indirect nocache, Cookie: SRV=n1; nginx OSS (no cookie insertion): hash \$cookie_srv consistent, Cookie: srv=n1; direct: the backend, no cookie. Ratio to plain balancing: each target's sticky req/s / its l7-1k req/s in this run.")
 
 for s in "${SCENARIOS[@]}"; do
   log "scenario $s"
@@ -837,7 +848,7 @@ for s in "${SCENARIOS[@]}"; do
 done
 
 write_meta complete
-python3 "$LIB/report.py" "$RUN" "$RESULTS_DIR"
+"$PY" "$LIB/report.py" "$RUN" "$RESULTS_DIR"
 REPORTED=1
 log "done in $(( $(date +%s) - STARTED_AT )) s: $RESULTS_DIR/latest.md, $RESULTS_DIR/latest.json (run folder $RUN)"
 cat "$RESULTS_DIR/latest.md"
