@@ -90,11 +90,13 @@ if ((QUICK)); then
   # Under 3 minutes, build included: shorter sticky warm-up and iperf3 runs, a shorter settle for l4-memory.
   DUR=2; WARM=1; WARM_START=6; WARM_STICKY=2; WARM_CLOSE=2; WARM_RATE=1; ROUNDS=1; RATE_DUR=2; RATE_ROUNDS=1; IPERF_DUR=1; SETTLE=1
 else
-  DUR=6; WARM=2; WARM_START=30; WARM_STICKY=30; WARM_CLOSE=20; WARM_RATE=10; ROUNDS=3; RATE_DUR=15; RATE_ROUNDS=3; IPERF_DUR=6; SETTLE=2
+  # l7-rate: 6 rounds of 6 s rather than 3 of 15 s (same time): this host's per-CPU speed drifts by up
+  # to 40% for 10-40 s at a time, and short alternating rounds spread that over every target.
+  DUR=6; WARM=2; WARM_START=30; WARM_STICKY=30; WARM_CLOSE=20; WARM_RATE=10; ROUNDS=3; RATE_DUR=6; RATE_ROUNDS=6; IPERF_DUR=6; SETTLE=2
 fi
 DUR=${BENCH_DURATION:-$DUR}
 ROUNDS=${BENCH_ROUNDS:-$ROUNDS}
-((RATE_ROUNDS > ROUNDS)) && RATE_ROUNDS=$ROUNDS
+[[ -n ${BENCH_ROUNDS:-} ]] && RATE_ROUNDS=$ROUNDS
 MEM_CONNS_WANTED=${BENCH_MEM_CONNS:-10000}
 
 RUN_ID="run-$(date +%Y%m%d-%H%M%S)"
@@ -827,7 +829,7 @@ METHOD_RUNS="$ROUNDS round(s) of ${DUR}s, targets alternating (order rotated eac
 META+=("methods.l7-1k=wrk -t1 -c$CONNS -d${DUR}s --latency, GET /1k (1 KiB body), keep-alive; $METHOD_RUNS. p50/p99 from wrk's latency record (closed loop: includes queueing at 64 in flight).")
 META+=("methods.l7-64k=wrk -t1 -c$CONNS -d${DUR}s, GET /64k (64 KiB body), keep-alive; $METHOD_RUNS. MiB/s = bytes wrk received (headers included) / duration.")
 META+=("methods.l7-close=wrk -t1 -c$CONNS -d${DUR}s -H 'Connection: close', GET /1k: wrk opens a new TCP connection for every request (the server closes after each response); the proxy keeps its backend connections pooled. $METHOD_RUNS, except that the warm-up before round 1 is ${WARM_CLOSE}s of this same load (per-connection code is not warmed by keep-alive traffic).")
-META+=("methods.l7-rate=h2load --h1 -t1 -c$CONNS --rps=R -D ${RATE_DUR}s --warm-up-time=1s, GET /1k, R = (half of HAProxy's l7-1k req/s in this run) / $CONNS per client; h2load's summary has no percentiles, so p50/p99/p99.9 are computed from its --log-file (one row per request). Proxy CPU per request: the proxy's utime+stime (its whole process tree, from /proc) over the run and its 1 s warm-up, divided by the requests served in that time; at a fixed offered rate it moves much less with what else the machine runs than closed-loop req/s does; compare it as a ratio within one run. $RATE_ROUNDS round(s); before round 1 each target gets ${WARM_RATE}s of the same load, unmeasured.")
+META+=("methods.l7-rate=h2load --h1 -t1 -c$CONNS --rps=R -D ${RATE_DUR}s --warm-up-time=1s, GET /1k, R = (half of HAProxy's l7-1k req/s in this run) / $CONNS per client; h2load's summary has no percentiles, so p50/p99/p99.9 are computed from its --log-file (one row per request). Proxy CPU per request: the proxy's utime+stime (its whole process tree, from /proc) over the run and its 1 s warm-up, divided by the requests served in that time; at a fixed offered rate it moves much less with what else the machine runs than closed-loop req/s does, but a shared host's per-CPU speed still moves it (up to 40% for 10-40 s at a time, seen on HAProxy, Drover and the nginx backend alike): compare it as a ratio within one run; the best round is shown too, since that noise only adds. $RATE_ROUNDS round(s), targets alternating; before round 1 each target gets ${WARM_RATE}s of the same load, unmeasured.")
 META+=("methods.l4-throughput=iperf3 -c through each target's TCP listener to iperf3 -s, -t ${IPERF_DUR}s -O 1 (first second omitted), -P 1 and -P 8, received bits/s; $ROUNDS round(s).")
 META+=("methods.l4-connrate=ab -c $AB_CONC -t ${DUR}s, GET /1k over HTTP/1.0 without keep-alive through each target's TCP (L4) listener to the nginx backend: one new client connection and one new backend connection per request; $METHOD_RUNS.")
 META+=("methods.l4-memory=each proxy restarted, warmed up (ab -n 2000 through its L4 listener), then $MEM_CONNS idle TCP connections opened through its L4 listener to the nginx backend and held (lib/idle_conns.py); RSS = VmRSS of the proxy's processes (nginx: master + worker) from /proc, ${SETTLE} s after all backend legs were established; per connection = (after - before) / connections.$( ((MEM_CONNS < MEM_CONNS_WANTED)) && echo " Not $MEM_CONNS_WANTED: the open-files hard limit here is $NOFILE and a proxy needs 2 descriptors per connection.")")
