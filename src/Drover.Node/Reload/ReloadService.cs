@@ -34,6 +34,10 @@ public sealed class ReloadService(ConfigReloader reloader, DroverRuntime runtime
         catch (PlatformNotSupportedException)
         {
         }
+        // A signal ignored when the process started stays ignored (the runtime honours it), so a node
+        // started under nohup, or as a background job of a script, never sees SIGHUP: say so once.
+        if (IgnoredAtStart(SigHup))
+            log.LogWarning("SIGHUP is ignored in this process (inherited from whatever started it, e.g. nohup): it will not reload the config; use 'lb reload' or drover.reload.watch = on");
 
         _debounce = new Timer(_ =>
         {
@@ -55,6 +59,23 @@ public sealed class ReloadService(ConfigReloader reloader, DroverRuntime runtime
         _watcher.Renamed += (_, e) => { if (Relevant(e)) Touch(); };
         _watcher.EnableRaisingEvents = true;
         return Task.CompletedTask;
+    }
+
+    private const int SigHup = 1;
+
+    /// <summary>Whether <paramref name="signal"/> is in this process's ignored set (Linux: <c>SigIgn</c> in /proc/self/status).</summary>
+    private static bool IgnoredAtStart(int signal)
+    {
+        try
+        {
+            foreach (var line in File.ReadLines("/proc/self/status"))
+                if (line.StartsWith("SigIgn:", StringComparison.Ordinal))
+                    return (Convert.ToUInt64(line["SigIgn:".Length..].Trim(), 16) & (1UL << (signal - 1))) != 0;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException)
+        {
+        }
+        return false;
     }
 
     private void Touch() => _debounce?.Change(Debounce, Timeout.InfiniteTimeSpan);

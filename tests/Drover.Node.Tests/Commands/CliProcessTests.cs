@@ -42,7 +42,15 @@ public sealed class CliProcessTests(CommandNodeFixture fixture) : IClassFixture<
         await cli.StandardInput.WriteLineAsync("cluster status");
         await cli.StandardInput.WriteLineAsync("exit");
         await cli.StandardInput.FlushAsync();
-        await cli.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(20));
+        try
+        {
+            await cli.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(20));
+        }
+        catch (TimeoutException ex)
+        {
+            cli.Kill(entireProcessTree: true);
+            lock (stdout) throw new TimeoutException($"the CLI did not exit after ctrl+c, 'cluster status', 'exit'; it printed:\n{stdout}\nand on stderr:\n{stderr}", ex);
+        }
         cli.WaitForExit();
 
         Assert.Equal(0, cli.ExitCode);
@@ -82,7 +90,8 @@ public sealed class CliProcessTests(CommandNodeFixture fixture) : IClassFixture<
 
     private static Process Start(string[] args, out StringBuilder stdout, out StringBuilder stderr)
     {
-        var info = new ProcessStartInfo("dotnet")
+        // Through env, with SIGINT at its default like a shell's foreground process (see NodeProcess).
+        var info = new ProcessStartInfo("env")
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
@@ -90,6 +99,8 @@ public sealed class CliProcessTests(CommandNodeFixture fixture) : IClassFixture<
             UseShellExecute = false,
         };
         info.Environment.Remove("DROVER_CMD_TOKEN");
+        info.ArgumentList.Add(NodeProcess.DefaultSignals);
+        info.ArgumentList.Add("dotnet");
         info.ArgumentList.Add(CliDll);
         foreach (var arg in args) info.ArgumentList.Add(arg);
         var process = Process.Start(info)!;

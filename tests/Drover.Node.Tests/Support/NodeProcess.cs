@@ -25,9 +25,24 @@ public sealed class NodeProcess : IAsyncDisposable
 
     public static NodeProcess Start(params string[] args) => Start(new Dictionary<string, string>(), args);
 
-    public static NodeProcess Start(IDictionary<string, string> environment, params string[] args)
+    public static NodeProcess Start(IDictionary<string, string> environment, params string[] args) =>
+        StartCore(environment, ignoredSignals: null, args);
+
+    /// <summary>Starts the node with <paramref name="ignoredSignals"/> (e.g. "HUP") ignored, as nohup does.</summary>
+    public static NodeProcess StartIgnoring(string ignoredSignals, params string[] args) =>
+        StartCore(new Dictionary<string, string>(), ignoredSignals, args);
+
+    /// <summary>
+    /// Starts the node through <c>env</c> so that it gets the signal dispositions a shell gives a foreground
+    /// process, whatever this test run inherited (under nohup, or as a script's background job, SIGHUP or
+    /// SIGINT arrive ignored and would stay so in the node).
+    /// </summary>
+    private static NodeProcess StartCore(IDictionary<string, string> environment, string? ignoredSignals, string[] args)
     {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var info = new ProcessStartInfo("env") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(DefaultSignals);
+        if (ignoredSignals is not null) info.ArgumentList.Add($"--ignore-signal={ignoredSignals}");
+        info.ArgumentList.Add("dotnet");
         // The command host and the admin endpoint on free ports, unless the test says otherwise: parallel nodes never collide on 9110 or 9901.
         info.Environment["DROVER__CMD__BIND"] = "127.0.0.1:0";
         info.Environment["DROVER__ADMIN__BIND"] = "127.0.0.1:0";
@@ -36,6 +51,9 @@ public sealed class NodeProcess : IAsyncDisposable
         foreach (var arg in args) info.ArgumentList.Add(arg);
         return new NodeProcess(Process.Start(info)!);
     }
+
+    /// <summary>The <c>env</c> option that resets the signals a test sends (GNU coreutils 8.31 or later).</summary>
+    public const string DefaultSignals = "--default-signal=HUP,INT,QUIT,TERM";
 
     /// <summary>The Drover.Node.dll built beside this test assembly's configuration.</summary>
     public static string NodeDll
