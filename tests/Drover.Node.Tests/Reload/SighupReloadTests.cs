@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Drover.Node.Demo;
 using Drover.Node.Tests.Support;
 
 namespace Drover.Node.Tests.Reload;
@@ -12,17 +13,7 @@ public sealed class SighupReloadTests
         await using var demo = await DemoBackends.StartAsync(2);
         var web = FreePort.Next();
         var path = Path.Combine(Path.GetTempPath(), $"drover-sighup-{Guid.NewGuid():N}.hocon");
-        string Config(int count) => $$"""
-            drover {
-              reload.watch = off
-              listeners.web { mode = http, bind = "127.0.0.1:{{web}}", routes = [ { pool = p } ] }
-              pools.p {
-                balance = round-robin, slow-start = 0s
-                backends = [ {{string.Join(", ", demo.All.Take(count).Select(b => $"{{ id = {b.Id}, address = \"{b.EndPoint}\" }}"))}} ]
-              }
-            }
-            akka.remote.dot-netty.tcp.port = 0
-            """;
+        string Config(int count) => NodeConfig(web, demo.All.Take(count));
         try
         {
             await File.WriteAllTextAsync(path, Config(1));
@@ -65,14 +56,7 @@ public sealed class SighupReloadTests
         await using var demo = await DemoBackends.StartAsync(2);
         var web = FreePort.Next();
         var path = Path.Combine(Path.GetTempPath(), $"drover-nohup-{Guid.NewGuid():N}.hocon");
-        string Config(int count) => $$"""
-            drover {
-              reload.watch = off
-              listeners.web { mode = http, bind = "127.0.0.1:{{web}}", routes = [ { pool = p } ] }
-              pools.p { balance = round-robin, slow-start = 0s, backends = [ {{string.Join(", ", demo.All.Take(count).Select(b => $"{{ id = {b.Id}, address = \"{b.EndPoint}\" }}"))}} ] }
-            }
-            akka.remote.dot-netty.tcp.port = 0
-            """;
+        string Config(int count) => NodeConfig(web, demo.All.Take(count));
         try
         {
             await File.WriteAllTextAsync(path, Config(1));
@@ -105,4 +89,17 @@ public sealed class SighupReloadTests
             File.Delete(path);
         }
     }
+
+    /// <summary>An HTTP listener on <paramref name="web"/> and one round-robin pool of <paramref name="backends"/>; no file watch.</summary>
+    private static string NodeConfig(int web, IEnumerable<DemoBackend> backends) => $$"""
+        drover {
+          reload.watch = off
+          listeners.web { mode = http, bind = "127.0.0.1:{{web}}", routes = [ { pool = p } ] }
+          pools.p {
+            balance = round-robin, slow-start = 0s
+            backends = [ {{string.Join(", ", backends.Select(b => $"{{ id = {b.Id}, address = \"{b.EndPoint}\" }}"))}} ]
+          }
+        }
+        akka.remote.dot-netty.tcp.port = 0
+        """;
 }
