@@ -130,11 +130,15 @@ public sealed class BackendHealth
     /// already has as many backends ejected as it may (<see cref="MaxEjected"/>): then nothing is
     /// ejected but the failure still counts, so the next allowed failure ejects at once.
     /// </summary>
-    public HealthTransition? OnFailure(string detail, TimeSpan now, bool allowEject)
+    /// <param name="streak">The data path's own count of this failure streak, when it has one: reports
+    /// sent from different threads may arrive out of order, so the streak is the highest seen, not the
+    /// number of reports.</param>
+    public HealthTransition? OnFailure(string detail, TimeSpan now, bool allowEject, int streak = 0)
     {
         Forgive(now);
         if (Status != BackendHealthStatus.Up) return null;
-        if (_consecutiveFailures < int.MaxValue) _consecutiveFailures++;
+        if (streak > 0) _consecutiveFailures = Math.Max(_consecutiveFailures, streak);
+        else if (_consecutiveFailures < int.MaxValue) _consecutiveFailures++;
         if (!_passive.ConsecutiveRuleEnabled || _consecutiveFailures < _passive.ConsecutiveFailures || !allowEject)
             return null;
         return Eject(now, $"{HealthText.Count(_consecutiveFailures, "failure", "consecutive failures")} (last: {detail})");

@@ -16,7 +16,10 @@ public sealed class Backend
     private long _requests;
     private long _failures;
     private long _latencyEwmaTicks;
-    private int _failureStreak;
+    // The failure streak (low 32 bits) and its generation (high 32 bits) in one word, so that a report
+    // carries both at once: a streak ended by a success or by the pool actor's verdict starts a new
+    // generation, which tells the actor a late report of the old streak from one of the new streak.
+    private long _streak;
     private long _retries;
     private readonly long[] _statuses = new long[StatusClass.Count];
     private long _connections;
@@ -59,7 +62,10 @@ public sealed class Backend
     public long LatencyEwmaTicks => Volatile.Read(ref _latencyEwmaTicks);
 
     /// <summary>Backend faults in a row on the data path, with no success between them.</summary>
-    public int FailureStreak => Volatile.Read(ref _failureStreak);
+    public int FailureStreak => StreakOf(Volatile.Read(ref _streak));
+
+    /// <summary>Which streak <see cref="FailureStreak"/> counts: a new one starts after a success or <see cref="ResetFailureStreak()"/>.</summary>
+    public int FailureGeneration => GenerationOf(Volatile.Read(ref _streak));
 
     /// <summary>Requests sent to this backend as a retry of an attempt that failed elsewhere.</summary>
     public long Retries => Volatile.Read(ref _retries);
@@ -118,20 +124,40 @@ public sealed class Backend
     }
 
     /// <summary>Counts a backend fault and returns the failure streak including it.</summary>
-    public int OnFailure()
+    public int OnFailure() => OnFailure(out _);
+
+    /// <summary>Counts a backend fault; returns the failure streak including it, and that streak's generation.</summary>
+    public int OnFailure(out int generation)
     {
         Interlocked.Increment(ref _failures);
-        return Interlocked.Increment(ref _failureStreak);
+        var packed = Interlocked.Increment(ref _streak);
+        generation = GenerationOf(packed);
+        return StreakOf(packed);
     }
 
     /// <summary>A good answer ends the failure streak (a read, and a write only when there is a streak, so the common case shares no cache line).</summary>
-    public void OnSuccess()
-    {
-        if (Volatile.Read(ref _failureStreak) != 0) Volatile.Write(ref _failureStreak, 0);
-    }
+    public void OnSuccess() => EndStreak(generation: null);
 
     /// <summary>The owner's verdict on a streak is in (ejected, or kept for max-ejected): the count starts over.</summary>
-    public void ResetFailureStreak() => Volatile.Write(ref _failureStreak, 0);
+    public void ResetFailureStreak() => EndStreak(generation: null);
+
+    /// <summary>As <see cref="ResetFailureStreak()"/>, for the streak of <paramref name="generation"/> only (a newer one is left alone).</summary>
+    public void ResetFailureStreak(int generation) => EndStreak(generation);
+
+    private void EndStreak(int? generation)
+    {
+        var packed = Volatile.Read(ref _streak);
+        while (StreakOf(packed) != 0 && (generation is not { } only || GenerationOf(packed) == only))
+        {
+            var next = (long)unchecked((uint)(GenerationOf(packed) + 1)) << 32;
+            var seen = Interlocked.CompareExchange(ref _streak, next, packed);
+            if (seen == packed) return;
+            packed = seen;
+        }
+    }
+
+    private static int StreakOf(long packed) => (int)(uint)packed;
+    private static int GenerationOf(long packed) => (int)(packed >>> 32);
 
     public void OnRetry() => Interlocked.Increment(ref _retries);
 

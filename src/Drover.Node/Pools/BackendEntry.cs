@@ -37,6 +37,9 @@ internal sealed class BackendEntry(Backend backend, BackendHealth health, AdminS
 
     public DateTime LastFailureLog { get; set; }
 
+    /// <summary>The generation of the data path's failure streak that <see cref="Health"/>'s count follows (see <see cref="Core.Pools.Backend.FailureGeneration"/>).</summary>
+    public int StreakGeneration { get; set; }
+
     /// <summary>How often each kind of state change happened (for the state, and metrics later).</summary>
     public int Downs { get; set; }
     public int Ejections { get; set; }

@@ -259,12 +259,25 @@ public sealed class PoolActor : ReceiveActor, IWithTimers
     {
         if (!TryEntry(failed.Ordinal, out var entry)) return;
         var now = _clock();
-        // The data path's streak restarted: a success came between this failure and the ones before.
-        if (failed.Streak <= entry.Health.ConsecutiveFailures) entry.Health.OnSuccesses(1);
-        Apply(entry, entry.Health.OnFailure(failed.Detail, now, AllowEject()), now);
+        // Reports come from whichever thread saw the failure, so they may arrive out of order; the
+        // streak's generation says which streak each belongs to.
+        var age = unchecked(failed.Generation - entry.StreakGeneration);
+        if (age < 0)
+        {
+            // A streak that has already ended (a success or a verdict came after it): nothing to decide.
+            LogFault(entry, failed.Detail);
+            return;
+        }
+        if (age > 0)
+        {
+            // A new streak: a success, or this actor's verdict, ended the one before.
+            entry.Health.OnSuccesses(1);
+            entry.StreakGeneration = failed.Generation;
+        }
+        Apply(entry, entry.Health.OnFailure(failed.Detail, now, AllowEject(), failed.Streak), now);
         // The data path passes over a backend whose streak reached the threshold until this verdict
         // (published just above): ejected, or kept (max-ejected, not Up); either way the count starts over.
-        if (failed.Streak >= _handle.EjectStreak) entry.Backend.ResetFailureStreak();
+        if (failed.Streak >= _handle.EjectStreak) entry.Backend.ResetFailureStreak(failed.Generation);
         LogFault(entry, failed.Detail);
     }
 

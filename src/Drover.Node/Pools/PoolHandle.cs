@@ -254,8 +254,8 @@ public sealed class PoolHandle : IDisposable
     /// <summary>Counts a backend fault and tells the pool actor (the one allocation is on the failure path only).</summary>
     public void ReportFailure(Backend backend, string detail)
     {
-        var streak = backend.OnFailure();
-        Actor.Tell(new PoolProtocol.BackendFailed(backend.Ordinal, streak, detail));
+        var streak = backend.OnFailure(out var generation);
+        Actor.Tell(new PoolProtocol.BackendFailed(backend.Ordinal, streak, generation, detail));
     }
 
     /// <summary>Whether a failed attempt of kind <paramref name="kind"/> may be retried now (configured and within the budget).</summary>

@@ -12,7 +12,7 @@ public static class PoolProtocol
     /// <paramref name="Streak"/> is the backend's failure streak including this one, as the data path
     /// counted it; a streak that did not grow means a success came between.
     /// </summary>
-    public sealed record BackendFailed(int Ordinal, int Streak, string Detail);
+    public sealed record BackendFailed(int Ordinal, int Streak, int Generation, string Detail);
 
     /// <summary>Sets a backend's admin state; answered with <see cref="AdminStateResult"/>.</summary>
     public sealed record SetAdminState(string BackendId, AdminState State);

@@ -56,6 +56,25 @@ public sealed class BackendSlotsTests
     }
 
     [Fact]
+    public void A_streak_that_ends_starts_a_new_generation_and_a_reset_leaves_a_newer_streak_alone()
+    {
+        var backend = NewBackend();
+        backend.OnSuccess();                                   // no streak: nothing ends
+        Assert.Equal(0, backend.FailureGeneration);
+        Assert.Equal(1, backend.OnFailure(out var generation));
+        Assert.Equal(0, generation);
+        backend.OnSuccess();
+        Assert.Equal((0, 1), (backend.FailureStreak, backend.FailureGeneration));
+        Assert.Equal(1, backend.OnFailure(out generation));
+        Assert.Equal(2, backend.OnFailure(out generation));
+        Assert.Equal(1, generation);
+        backend.ResetFailureStreak(0);                         // an older streak's verdict: ignored
+        Assert.Equal((2, 1), (backend.FailureStreak, backend.FailureGeneration));
+        backend.ResetFailureStreak(1);
+        Assert.Equal((0, 2), (backend.FailureStreak, backend.FailureGeneration));
+    }
+
+    [Fact]
     public void The_queue_is_bounded_and_counts_rejections_and_timeouts()
     {
         var queue = new BackendWaitQueue(2);

@@ -91,6 +91,41 @@ public sealed class PoolActorSpec : TestKit
     }
 
     [Fact]
+    public void Failure_reports_out_of_order_still_eject_at_the_fifth_failure()
+    {
+        // Five failures counted on the data path (streaks 1..5), reported from different threads and
+        // arriving 2, 1, 3, 5, 4: the report of the fifth ejects, whatever came before it.
+        var (handle, backends, actor) = Start(weights: [1, 1, 1]);
+        var generation = backends[0].FailureGeneration;
+        for (var i = 0; i < 5; i++) backends[0].OnFailure();
+        foreach (var streak in new[] { 2, 1, 3 }) actor.Tell(new PoolProtocol.BackendFailed(0, streak, generation, "reset"));
+        Assert.Equal("up", State(actor).Backends[0].Health);
+        actor.Tell(new PoolProtocol.BackendFailed(0, 5, generation, "reset"));
+        Assert.Equal("ejected", State(actor).Backends[0].Health);
+        Assert.Equal(["b", "c"], Candidates(handle));
+        // The verdict ended that streak on the data path: a new one starts from zero.
+        Assert.Equal((0, generation + 1), (backends[0].FailureStreak, backends[0].FailureGeneration));
+        actor.Tell(new PoolProtocol.BackendFailed(0, 4, generation, "reset"));   // the late one
+        Assert.Equal("ejected", State(actor).Backends[0].Health);
+    }
+
+    [Fact]
+    public void A_late_report_from_a_streak_a_success_ended_does_not_count()
+    {
+        var (handle, backends, actor) = Start(weights: [1, 1, 1]);
+        var first = backends[0].FailureGeneration;
+        for (var i = 0; i < 4; i++) backends[0].OnFailure();
+        backends[0].OnSuccess();
+        var second = backends[0].FailureGeneration;
+        for (var i = 0; i < 4; i++) backends[0].OnFailure();
+        // The new streak's four arrive first, then a straggler of the old one: four in a row, not five.
+        for (var streak = 1; streak <= 4; streak++) actor.Tell(new PoolProtocol.BackendFailed(0, streak, second, "reset"));
+        actor.Tell(new PoolProtocol.BackendFailed(0, 4, first, "reset"));
+        Assert.Equal("up", State(actor).Backends[0].Health);
+        Assert.Equal(["a", "b", "c"], Candidates(handle));
+    }
+
+    [Fact]
     public void A_success_between_failures_restarts_the_count()
     {
         var (handle, backends, actor) = Start(weights: [1, 1, 1]);
