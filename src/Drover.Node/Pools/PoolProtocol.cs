@@ -10,7 +10,9 @@ public static class PoolProtocol
     /// <summary>
     /// Told by the data path: a backend fault (connect failure, reset, timeout, 5xx), never a client's.
     /// <paramref name="Streak"/> is the backend's failure streak including this one, as the data path
-    /// counted it; a streak that did not grow means a success came between.
+    /// counted it, and <paramref name="Generation"/> which streak that is: a newer generation means a
+    /// success (or the actor's verdict) ended the one before. Reports from different threads may
+    /// arrive out of streak order.
     /// </summary>
     public sealed record BackendFailed(int Ordinal, int Streak, int Generation, string Detail);
 
