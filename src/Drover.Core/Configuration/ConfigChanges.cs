@@ -106,6 +106,8 @@ public sealed class ConfigChanges
             rejections.Add(new ConfigError("drover.admin", "the admin endpoint binds once at start; a change needs a restart"));
         if (running.AccessLog != next.AccessLog)
             rejections.Add(new ConfigError("drover.access-log", "the access log opens once at start; a change needs a restart"));
+        if (running.Io != next.Io)
+            rejections.Add(new ConfigError(IoConfig.EnginePath, "the socket engine is chosen once at start; a change needs a restart"));
         if (running.Cluster != next.Cluster)
             rejections.Add(new ConfigError(ClusterConfig.SecretPath,
                 "the cookie secret must be the same on every node; change it with a rolling restart"));

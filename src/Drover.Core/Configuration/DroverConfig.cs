@@ -24,6 +24,9 @@ public sealed record DroverConfig(
     /// <summary><c>drover.shutdown</c>: how long readiness fails before listeners close, and how long they drain.</summary>
     public ShutdownConfig Shutdown { get; init; } = ShutdownConfig.Default;
 
+    /// <summary><c>drover.io</c>: the socket engine of the L7 data path.</summary>
+    public IoConfig Io { get; init; } = IoConfig.Default;
+
     public PoolConfig? FindPool(string name)
     {
         foreach (var pool in Pools)

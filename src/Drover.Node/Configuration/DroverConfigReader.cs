@@ -10,13 +10,14 @@ namespace Drover.Node.Configuration;
 /// </summary>
 public static class DroverConfigReader
 {
-    private static readonly string[] RootKeys = ["listeners", "pools", "demo", "cmd", "access-log", "admin", "cluster", "reload", "shutdown"];
+    private static readonly string[] RootKeys = ["listeners", "pools", "demo", "cmd", "access-log", "admin", "cluster", "reload", "shutdown", "io"];
     private static readonly string[] ListenerKeys = ["mode", "bind", "routes", "pool", "sni-routes", "inspect-delay", "fast-path"];
     private static readonly string[] RouteKeys = ["host", "path-prefix", "pool", "header", "methods"];
     private static readonly string[] HeaderKeys = ["name", "value"];
     private static readonly string[] DemoKeys = ["backends", "first-port", "host"];
     private static readonly string[] ClusterKeys = ["secret"];
     private static readonly string[] ReloadKeys = ["watch"];
+    private static readonly string[] IoKeys = ["engine"];
 
     public static DroverConfig Read(Config config)
     {
@@ -51,6 +52,7 @@ public static class DroverConfigReader
             Cluster = ReadCluster(root.Child("cluster")),
             Reload = ReadReload(root.Child("reload")),
             Shutdown = ShutdownConfigReader.Read(root.Child("shutdown")),
+            Io = ReadIo(root.Child("io")),
         };
         if (result.Cmd.FaultInjection && !AppliesThrottler(config))
             errors.Add(new ConfigError("drover.cmd.fault-injection",
@@ -155,6 +157,26 @@ public static class DroverConfigReader
         }
         node.RejectUnknownKeys(ReloadKeys);
         return new ReloadConfig(node.Bool("watch", ReloadConfig.Default.Watch));
+    }
+
+    private static IoConfig ReadIo(HoconNode node)
+    {
+        if (!node.Exists) return IoConfig.Default;
+        if (!node.IsObject)
+        {
+            node.Error("must be an object { engine = epoll }");
+            return IoConfig.Default;
+        }
+        node.RejectUnknownKeys(IoKeys);
+        var text = node.String("engine", "epoll")!;
+        switch (text.Trim().ToLowerInvariant())
+        {
+            case "epoll": return new IoConfig(IoEngine.Epoll);
+            case "sockets": return new IoConfig(IoEngine.Sockets);
+            default:
+                node.Error("engine", $"unknown engine '{text}' (expected epoll or sockets)");
+                return IoConfig.Default;
+        }
     }
 
     public const string ThrottlerKey = "akka.remote.dot-netty.tcp.applied-adapters";

@@ -150,7 +150,7 @@ public sealed class LoadBalancerActor : ReceiveActor
             if (fastPath is not null) _runtime.FastPaths[listener.Name] = fastPath;
             else _runtime.FastPaths.TryRemove(listener.Name, out _);
             return new HttpListenerServer(listener, forwarder => new HttpProxyHandler(routes.Http!, forwarder, listener.Name, _runtime.AccessLog),
-                _loggerFactory, routes.Timeouts, fastPath, counters);
+                _loggerFactory, routes.Timeouts, fastPath, counters, config.Io.Engine);
         }
         return new TcpProxyServer(listener, routes.Pool, routes.Sni, logger, _runtime.AccessLog, counters);
     }

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using Drover.Core.Buffers;
+using Drover.Core.Io;
 
 namespace Drover.Node.Pools;
 
@@ -23,13 +24,17 @@ public sealed class BackendConnection : IBufferWriter<byte>
     /// <summary>A receive into less free space than this first moves the unread bytes to the block's start.</summary>
     private const int MinimumReceive = 16 * 1024;
 
-    private readonly Socket _socket;
+    private readonly IConnectedSocket _socket;
     private BlockMemoryPool.Block? _block;
     private int _pendingSend; // request bytes written and not yet sent, from the block's start
     private int _start;       // unread response bytes: [_start, _end)
     private int _end;
 
-    public BackendConnection(Socket socket) => _socket = socket;
+    public BackendConnection(IConnectedSocket socket) => _socket = socket;
+
+    public BackendConnection(Socket socket) : this(new DotNetSocket(socket))
+    {
+    }
 
     /// <summary>When it was last returned to the pool (Environment.TickCount64).</summary>
     public long IdleSince { get; set; }
@@ -75,11 +80,9 @@ public sealed class BackendConnection : IBufferWriter<byte>
     {
         if (_pendingSend == 0) return;
         var block = _block!.Array;
-        var sent = 0;
         try
         {
-            while (sent < _pendingSend)
-                sent += await _socket.SendAsync(block.AsMemory(sent, _pendingSend - sent), SocketFlags.None, cancellationToken).ConfigureAwait(false);
+            await _socket.SendAsync(block.AsMemory(0, _pendingSend), cancellationToken).ConfigureAwait(false);
         }
         catch (SocketException ex)
         {
@@ -95,8 +98,7 @@ public sealed class BackendConnection : IBufferWriter<byte>
         await SendAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            while (!data.IsEmpty)
-                data = data[await _socket.SendAsync(data, SocketFlags.None, cancellationToken).ConfigureAwait(false)..];
+            await _socket.SendAsync(data, cancellationToken).ConfigureAwait(false);
         }
         catch (SocketException ex)
         {
@@ -127,7 +129,7 @@ public sealed class BackendConnection : IBufferWriter<byte>
         int received;
         try
         {
-            received = await _socket.ReceiveAsync(block.AsMemory(_end), SocketFlags.None, cancellationToken).ConfigureAwait(false);
+            received = await _socket.ReceiveAsync(block.AsMemory(_end), cancellationToken).ConfigureAwait(false);
         }
         catch (SocketException ex)
         {

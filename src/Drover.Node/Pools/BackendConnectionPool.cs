@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Drover.Core.Io;
 using Drover.Core.Pools;
 
 namespace Drover.Node.Pools;
@@ -25,7 +26,8 @@ public sealed class BackendConnectionPool(Backend backend, TimeSpan connectTimeo
     public int IdleCount => _idle.Count;
 
     /// <summary>An idle connection, or a new one. Throws <see cref="BackendConnectException"/> when connecting fails.</summary>
-    public ValueTask<BackendConnection> RentAsync(CancellationToken cancellationToken)
+    /// <param name="loop">The client connection's event loop, if it runs on one: a new connection joins it.</param>
+    public ValueTask<BackendConnection> RentAsync(CancellationToken cancellationToken, EventLoop? loop = null)
     {
         var now = Environment.TickCount64;
         while (_idle.TryDequeue(out var connection))
@@ -33,13 +35,13 @@ public sealed class BackendConnectionPool(Backend backend, TimeSpan connectTimeo
             if (now - connection.IdleSince < (long)MaxIdle.TotalMilliseconds) return ValueTask.FromResult(connection);
             connection.Abort();
         }
-        return ConnectAsync(cancellationToken);
+        return ConnectAsync(cancellationToken, loop);
     }
 
     /// <summary>A new connection, never an idle one (to resend after a pooled one turned out closed).</summary>
-    public async ValueTask<BackendConnection> ConnectAsync(CancellationToken cancellationToken)
+    public async ValueTask<BackendConnection> ConnectAsync(CancellationToken cancellationToken, EventLoop? loop = null)
     {
-        var socket = await BackendConnector.ConnectAsync(Backend.EndPoint, ConnectTimeout, cancellationToken).ConfigureAwait(false);
+        var socket = await BackendConnector.ConnectAsync(Backend.EndPoint, ConnectTimeout, loop, cancellationToken).ConfigureAwait(false);
         return new BackendConnection(socket);
     }
 

@@ -20,7 +20,7 @@ namespace Drover.Node.Listeners.Http;
 /// unbind independently of each other.
 /// </summary>
 public sealed class HttpListenerServer(ListenerConfig config, Func<IHttpForwarder, HttpProxyHandler> handlerFactory, ILoggerFactory loggerFactory,
-    ListenerTimeouts timeouts, Http1FastPath? fastPath = null, ListenerCounters? counters = null) : IListenerServer
+    ListenerTimeouts timeouts, Http1FastPath? fastPath = null, ListenerCounters? counters = null, IoEngine engine = IoEngine.Epoll) : IListenerServer
 {
     private WebApplication? _app;
     private HttpProxyHandler? _handler;
@@ -41,6 +41,7 @@ public sealed class HttpListenerServer(ListenerConfig config, Func<IHttpForwarde
         // With inline socket completions (DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1), Kestrel's
         // pipes should run inline too; otherwise every read still hops to a thread-pool thread.
         builder.WebHost.UseSockets(sockets => sockets.UnsafePreferInlineScheduling = InlineCompletions);
+        if (UsesEventLoops) builder.Services.AddSingleton<IConnectionListenerFactory, Io.LoopTransportFactory>(); // registered last: Kestrel takes it
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
@@ -115,6 +116,13 @@ public sealed class HttpListenerServer(ListenerConfig config, Func<IHttpForwarde
             Counters.OnConnectionClosed();
         }
     }
+
+    /// <summary>True when this listener's connections run on Drover's event loops (<c>drover.io.engine = epoll</c>, on Linux).</summary>
+    public bool UsesEventLoops { get; } = EngineFor(engine) == IoEngine.Epoll;
+
+    /// <summary>The engine a listener gets: epoll only where it exists (Linux), .NET sockets elsewhere.</summary>
+    internal static IoEngine EngineFor(IoEngine configured) =>
+        configured == IoEngine.Epoll && !Drover.Core.Io.EventLoopGroup.IsSupported ? IoEngine.Sockets : configured;
 
     private static readonly bool InlineCompletions =
         Environment.GetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS") == "1";

@@ -10,6 +10,7 @@ using Akka.Actor;
 using Drover.Core.Balancing;
 using Drover.Core.Health;
 using Drover.Core.Http1;
+using Drover.Core.Io;
 using Drover.Core.Pools;
 using Drover.Node.AccessLog;
 using Drover.Node.Pools;
@@ -40,6 +41,8 @@ internal sealed class FastPathConnection
     // Kestrel asks connections to close when the listener stops (shutdown, or a reload removed it):
     // the response in flight finishes with "Connection: close" and an idle connection ends at once.
     private readonly CancellationToken _closeRequested;
+    // The client connection's event loop under the epoll engine: backend connections opened for it join it.
+    private readonly EventLoop? _loop;
     private byte[]? _headScratch;
     private bool _clientGone;
     private Sessions.StickyRequest? _sticky;
@@ -76,6 +79,7 @@ internal sealed class FastPathConnection
         _clientIp = Encoding.ASCII.GetBytes(address?.ToString() ?? "unknown");
         _clientIpHash = RequestHashing.HashAddress(address);
         _closeRequested = connection.Features.Get<IConnectionLifetimeNotificationFeature>()?.ConnectionClosedRequested ?? default;
+        _loop = connection.Features.Get<IEventLoopFeature>()?.Loop;
         _logging = fastPath.AccessLog.Enabled;
         if (_logging) _clientText = connection.RemoteEndPoint?.ToString() ?? "-";
     }
@@ -222,7 +226,7 @@ internal sealed class FastPathConnection
             var renting = _logging ? Stopwatch.GetTimestamp() : 0;
             try
             {
-                connection = await pool.Connections[backend.Ordinal].RentAsync(CancellationToken.None);
+                connection = await pool.Connections[backend.Ordinal].RentAsync(CancellationToken.None, _loop);
                 if (_logging) _logConnectMs = Stopwatch.GetElapsedTime(renting).TotalMilliseconds;
             }
             catch (BackendConnectException ex)
@@ -318,7 +322,7 @@ internal sealed class FastPathConnection
                     connection.Abort();
                     try
                     {
-                        connection = await backendPool.ConnectAsync(CancellationToken.None);
+                        connection = await backendPool.ConnectAsync(CancellationToken.None, _loop);
                     }
                     catch (BackendConnectException ex)
                     {

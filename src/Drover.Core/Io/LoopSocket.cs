@@ -1,0 +1,351 @@
+using System.Buffers;
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+
+namespace Drover.Core.Io;
+
+/// <summary>
+/// A non-blocking TCP socket driven by an <see cref="EventLoop"/>. A receive makes a syscall only
+/// when epoll reported data since the last one that drained the socket (a read shorter than the
+/// buffer, or EAGAIN); otherwise it waits for the next event without trying. Sends go straight to
+/// the kernel and wait for writability only when the send buffer is full. One reader and one writer
+/// at a time; the two may be on different threads.
+/// </summary>
+public sealed class LoopSocket : IConnectedSocket
+{
+    private readonly ReadinessSignal _readable = new();
+    private readonly ReadinessSignal _writable = new();
+    // The read event count when a receive last found the socket drained. A new socket counts as
+    // drained: registering it reports data already waiting as an event, so nothing is missed.
+    private int _drainedAt;
+    private int _disposed;
+
+    internal LoopSocket(EventLoop loop, SafeHandle handle)
+    {
+        Loop = loop;
+        Handle = handle;
+        loop.Register(this);
+    }
+
+    public EventLoop Loop { get; }
+
+    internal SafeHandle Handle { get; }
+
+    internal ulong Token { get; set; }
+
+    /// <summary>Called by the loop thread.</summary>
+    internal void OnEvents(uint mask)
+    {
+        if ((mask & (Libc.EPOLLIN | Libc.EPOLLHUP | Libc.EPOLLERR | Libc.EPOLLRDHUP)) != 0) _readable.Signal();
+        if ((mask & (Libc.EPOLLOUT | Libc.EPOLLHUP | Libc.EPOLLERR)) != 0) _writable.Signal();
+    }
+
+    /// <summary>Receives into <paramref name="buffer"/>; 0 means the peer closed its side.</summary>
+    public ValueTask<int> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        if (buffer.IsEmpty) throw new ArgumentException("a receive needs room", nameof(buffer));
+        return TryReceive(buffer.Span, out var received) ? new ValueTask<int>(received) : ReceiveSlowAsync(buffer, cancellationToken);
+    }
+
+    private async ValueTask<int> ReceiveSlowAsync(Memory<byte> buffer, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            await _readable.WaitAsync(_drainedAt, cancellationToken).ConfigureAwait(false);
+            if (TryReceive(buffer.Span, out var received)) return received;
+        }
+    }
+
+    /// <summary>Completes when a receive would find data (or the end), without taking any.</summary>
+    public ValueTask WaitReadableAsync(CancellationToken cancellationToken = default) =>
+        _readable.Events != _drainedAt ? ValueTask.CompletedTask : _readable.WaitAsync(_drainedAt, cancellationToken);
+
+    /// <summary>One receive if epoll reported data since the socket was last drained; false when there is nothing to take.</summary>
+    private unsafe bool TryReceive(Span<byte> buffer, out int received)
+    {
+        var seen = _readable.Events;
+        if (seen == _drainedAt) ThrowIfClosed(_readable);
+        if (seen == _drainedAt)
+        {
+            received = 0;
+            return false;
+        }
+        while (true)
+        {
+            nint n;
+            fixed (byte* at = buffer) n = Libc.Recv(Handle, at, buffer.Length, 0);
+            if (n >= 0)
+            {
+                // Shorter than asked: the kernel had no more. Anything arriving later raises a new edge.
+                if (n < buffer.Length && n > 0) _drainedAt = seen;
+                received = (int)n;
+                return true;
+            }
+            var errno = Libc.LastError;
+            if (errno == Libc.EINTR) continue;
+            if (errno == Libc.EAGAIN)
+            {
+                _drainedAt = seen;
+                ThrowIfClosed(_readable);
+                received = 0;
+                return false;
+            }
+            throw Libc.SocketError(errno);
+        }
+    }
+
+    /// <summary>Sends all of <paramref name="data"/>, waiting for room when the send buffer is full.</summary>
+    public ValueTask SendAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
+    {
+        var sent = TrySend(data.Span, out var writableSeen);
+        return sent == data.Length ? ValueTask.CompletedTask : SendSlowAsync(data[sent..], writableSeen, cancellationToken);
+    }
+
+    private async ValueTask SendSlowAsync(ReadOnlyMemory<byte> data, int writableSeen, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            await _writable.WaitAsync(writableSeen, cancellationToken).ConfigureAwait(false);
+            ThrowIfClosed(_writable);
+            var sent = TrySend(data.Span, out writableSeen);
+            if (sent == data.Length) return;
+            data = data[sent..];
+        }
+    }
+
+    /// <summary>Sends what the kernel takes now; returns how much that was.</summary>
+    private unsafe int TrySend(ReadOnlySpan<byte> data, out int writableSeen)
+    {
+        var total = 0;
+        while (true)
+        {
+            writableSeen = _writable.Events;
+            if (total == data.Length) return total;
+            nint n;
+            fixed (byte* at = data) n = Libc.Send(Handle, at + total, data.Length - total, Libc.MSG_NOSIGNAL);
+            if (n > 0)
+            {
+                total += (int)n;
+                continue;
+            }
+            var errno = Libc.LastError;
+            if (n < 0 && errno == Libc.EINTR) continue;
+            if (n < 0 && errno == Libc.EAGAIN) return total;
+            throw Libc.SocketError(n == 0 ? 32 : errno);
+        }
+    }
+
+    /// <summary>Sends every segment of <paramref name="data"/> (one writev for up to 16 segments).</summary>
+    public ValueTask SendAsync(in ReadOnlySequence<byte> data, CancellationToken cancellationToken = default)
+    {
+        if (data.IsSingleSegment) return SendAsync(data.First, cancellationToken);
+        return SendSegmentsAsync(data, cancellationToken);
+    }
+
+    private async ValueTask SendSegmentsAsync(ReadOnlySequence<byte> data, CancellationToken cancellationToken)
+    {
+        while (!data.IsEmpty)
+        {
+            var writableSeen = _writable.Events;
+            var sent = TryWritev(data);
+            if (sent > 0)
+            {
+                data = data.Slice(sent);
+                continue;
+            }
+            await _writable.WaitAsync(writableSeen, cancellationToken).ConfigureAwait(false);
+            ThrowIfClosed(_writable);
+        }
+    }
+
+    private const int MaxVectors = 16;
+
+    [System.Runtime.CompilerServices.InlineArray(MaxVectors)]
+    private struct Pins
+    {
+        private MemoryHandle _first;
+    }
+
+    private unsafe long TryWritev(in ReadOnlySequence<byte> data)
+    {
+        var vectors = stackalloc Libc.IoVec[MaxVectors];
+        var pins = new Pins();
+        var count = 0;
+        try
+        {
+            foreach (var segment in data)
+            {
+                if (segment.IsEmpty) continue;
+                pins[count] = segment.Pin();
+                vectors[count].Base = (byte*)pins[count].Pointer;
+                vectors[count].Length = segment.Length;
+                if (++count == MaxVectors) break;
+            }
+            while (true)
+            {
+                var n = Libc.Writev(Handle, vectors, count);
+                if (n >= 0) return n;
+                var errno = Libc.LastError;
+                if (errno == Libc.EINTR) continue;
+                if (errno == Libc.EAGAIN) return 0;
+                throw Libc.SocketError(errno);
+            }
+        }
+        finally
+        {
+            for (var i = 0; i < count; i++) pins[i].Dispose();
+        }
+    }
+
+    /// <summary>Accepts one connection from this listening socket (waiting for one if none is queued).</summary>
+    public async ValueTask<(SafeHandle Handle, IPEndPoint? Remote)> AcceptAsync(CancellationToken cancellationToken = default)
+    {
+        while (true)
+        {
+            var seen = _readable.Events;
+            var accepted = TryAccept(out var remote);
+            if (accepted is not null) return (accepted, remote);
+            await _readable.WaitAsync(seen, cancellationToken).ConfigureAwait(false);
+            ThrowIfClosed(_readable);
+        }
+    }
+
+    private unsafe SafeHandle? TryAccept(out IPEndPoint? remote)
+    {
+        var address = stackalloc byte[128];
+        while (true)
+        {
+            var length = 128;
+            var fd = Libc.Accept(Handle, address, &length, Libc.SOCK_NONBLOCK | Libc.SOCK_CLOEXEC);
+            if (fd >= 0)
+            {
+                remote = Libc.ReadSocketAddress(new ReadOnlySpan<byte>(address, length));
+                return new FileDescriptor(fd);
+            }
+            var errno = Libc.LastError;
+            // EINTR, and ECONNABORTED (the client gave up while queued): take the next one.
+            if (errno is Libc.EINTR or 103) continue;
+            remote = null;
+            if (errno == Libc.EAGAIN) return null;
+            throw Libc.SocketError(errno);
+        }
+    }
+
+    /// <summary>Wraps a connected (accepted) non-blocking socket and registers it with <paramref name="loop"/>.</summary>
+    public static unsafe LoopSocket FromConnected(EventLoop loop, SafeHandle handle)
+    {
+        var nodelay = 1;
+        Libc.SetSockOpt(handle, Libc.IPPROTO_TCP, Libc.TCP_NODELAY, &nodelay, sizeof(int));
+        return new LoopSocket(loop, handle);
+    }
+
+    /// <summary>Wraps a listening socket (made non-blocking here) so that <see cref="AcceptAsync"/> waits on <paramref name="loop"/>.</summary>
+    public static LoopSocket FromListening(EventLoop loop, Socket listening)
+    {
+        listening.Blocking = false;
+        return new LoopSocket(loop, listening.SafeHandle);
+    }
+
+    /// <summary>Connects a new socket to <paramref name="endPoint"/> (TCP_NODELAY on), registered with <paramref name="loop"/>.</summary>
+    public static async ValueTask<LoopSocket> ConnectAsync(EventLoop loop, IPEndPoint endPoint, CancellationToken cancellationToken)
+    {
+        var socket = StartConnect(loop, endPoint, out var pending);
+        try
+        {
+            if (pending)
+            {
+                // Counted from 0: the socket was registered after connect() started, so an event for
+                // a connect that already finished is not missed.
+                await socket._writable.WaitAsync(0, cancellationToken).ConfigureAwait(false);
+                socket.ThrowIfConnectFailed();
+            }
+            return socket;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    private unsafe static LoopSocket StartConnect(EventLoop loop, IPEndPoint endPoint, out bool pending)
+    {
+        var family = endPoint.AddressFamily == AddressFamily.InterNetwork ? Libc.AF_INET : Libc.AF_INET6;
+        var fd = Libc.Socket(family, Libc.SOCK_STREAM | Libc.SOCK_NONBLOCK | Libc.SOCK_CLOEXEC, 0);
+        if (fd < 0) throw Libc.SocketError(Libc.LastError);
+        var handle = new FileDescriptor(fd);
+        try
+        {
+            var nodelay = 1;
+            Libc.SetSockOpt(handle, Libc.IPPROTO_TCP, Libc.TCP_NODELAY, &nodelay, sizeof(int));
+            var address = stackalloc byte[28];
+            var length = Libc.WriteSocketAddress(endPoint, new Span<byte>(address, 28));
+            pending = false;
+            if (Libc.Connect(handle, address, length) != 0)
+            {
+                var errno = Libc.LastError;
+                if (errno != Libc.EINPROGRESS && errno != Libc.EINTR) throw Libc.SocketError(errno);
+                pending = true;
+            }
+            return new LoopSocket(loop, handle);
+        }
+        catch
+        {
+            handle.Dispose();
+            throw;
+        }
+    }
+
+    private unsafe void ThrowIfConnectFailed()
+    {
+        ThrowIfClosed(_writable);
+        int error = 0, length = sizeof(int);
+        if (Libc.GetSockOpt(Handle, Libc.SOL_SOCKET, Libc.SO_ERROR, &error, &length) != 0) error = Libc.LastError;
+        if (error != 0) throw Libc.SocketError(error);
+    }
+
+    /// <summary>Sends FIN (no more data from this side); receiving goes on.</summary>
+    public void ShutdownSend()
+    {
+        if (Volatile.Read(ref _disposed) == 0) Libc.Shutdown(Handle, Libc.SHUT_WR);
+    }
+
+    /// <summary>Shuts both directions (the peer sees FIN, pending waits wake up); the descriptor stays open until <see cref="Dispose"/>.</summary>
+    public void Shutdown()
+    {
+        if (Volatile.Read(ref _disposed) != 0) return;
+        try
+        {
+            Libc.Shutdown(Handle, Libc.SHUT_RDWR);
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+
+    public unsafe EndPoint? LocalEndPoint
+    {
+        get
+        {
+            var address = stackalloc byte[128];
+            var length = 128;
+            return Libc.GetSockName(Handle, address, &length) == 0 ? Libc.ReadSocketAddress(new ReadOnlySpan<byte>(address, length)) : null;
+        }
+    }
+
+    private static void ThrowIfClosed(ReadinessSignal signal)
+    {
+        if (signal.IsClosed) throw new ObjectDisposedException(nameof(LoopSocket));
+    }
+
+    /// <summary>Closes the socket; a receive or send waiting on it fails with <see cref="ObjectDisposedException"/>.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        Loop.Unregister(this);
+        _readable.Close();
+        _writable.Close();
+        Handle.Dispose();
+    }
+}

@@ -1,0 +1,28 @@
+using System.Net;
+using Drover.Core.Buffers;
+using Drover.Core.Io;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.Extensions.Logging;
+
+namespace Drover.Node.Io;
+
+/// <summary>
+/// Kestrel's transport for L7 listeners when <c>drover.io.engine = epoll</c>: connections driven by
+/// Drover's <see cref="EventLoop"/>s instead of .NET's socket engine. Kestrel's HTTP stack, TLS and
+/// connection middleware (the fast path among them) run on top unchanged.
+/// </summary>
+internal sealed class LoopTransportFactory(ILoggerFactory loggerFactory) : IConnectionListenerFactory, IConnectionListenerFactorySelector
+{
+    /// <summary>4 KiB pinned blocks, as Kestrel's own pool; at most 16 MiB kept after a burst.</summary>
+    internal static readonly BlockMemoryPool Pool = new(4096, 4096);
+
+    private readonly ILogger _logger = loggerFactory.CreateLogger("Drover.Io");
+
+    public bool CanBind(EndPoint endpoint) => endpoint is IPEndPoint;
+
+    public ValueTask<IConnectionListener> BindAsync(EndPoint endpoint, CancellationToken cancellationToken = default)
+    {
+        if (endpoint is not IPEndPoint ip) throw new NotSupportedException($"the epoll engine listens on IP addresses only, not {endpoint}");
+        return ValueTask.FromResult<IConnectionListener>(new LoopConnectionListener(ip, EventLoopGroup.Shared, Pool, _logger));
+    }
+}

@@ -1,0 +1,22 @@
+using System.Net.Sockets;
+using Drover.Core.Io;
+
+namespace Drover.Node.Pools;
+
+/// <summary>A connected <see cref="Socket"/> driven by .NET's socket engine (the default engine, and any backend given by host name).</summary>
+public sealed class DotNetSocket(Socket socket) : IConnectedSocket
+{
+    public Socket Socket { get; } = socket;
+
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
+    public async ValueTask SendAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    {
+        while (!data.IsEmpty)
+            data = data[await Socket.SendAsync(data, SocketFlags.None, cancellationToken).ConfigureAwait(false)..];
+    }
+
+    public ValueTask<int> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken) =>
+        Socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken);
+
+    public void Dispose() => Socket.Dispose();
+}

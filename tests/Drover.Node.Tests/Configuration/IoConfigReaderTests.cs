@@ -1,0 +1,43 @@
+using Drover.Core.Configuration;
+using Drover.Node.Configuration;
+
+namespace Drover.Node.Tests.Configuration;
+
+public sealed class IoConfigReaderTests
+{
+    private const string Minimal = """
+        listeners.web { mode = http, bind = "127.0.0.1:8081", routes = [ { host = "*", path-prefix = "/", pool = p } ] }
+        pools.p.backends = [ { id = a, address = "127.0.0.1:1" } ]
+        """;
+
+    private static string Hocon(string io) => $"drover {{ {Minimal}\n{io} }}";
+
+    private static DroverConfig Read(string io) => DroverConfigReader.Read(HoconText.Parse(Hocon(io), "test"));
+
+    [Fact]
+    public void The_engine_defaults_to_epoll_and_reads_both_names()
+    {
+        Assert.Equal(IoEngine.Epoll, Read("").Io.Engine);
+        Assert.Equal(IoEngine.Sockets, Read("io { engine = sockets }").Io.Engine);
+        Assert.Equal(IoEngine.Epoll, Read("io.engine = EPOLL").Io.Engine);
+    }
+
+    [Theory]
+    [InlineData("io { engine = uring }", "drover.io.engine", "unknown engine 'uring' (expected epoll or sockets)")]
+    [InlineData("io { threads = 2 }", "drover.io.threads", "unknown key")]
+    [InlineData("io = epoll", "drover.io", "must be an object")]
+    public void Bad_values_name_their_key(string io, string path, string fragment)
+    {
+        var error = Assert.Single(Assert.Throws<ConfigException>(() => Read(io)).Errors);
+        Assert.Equal(path, error.Path);
+        Assert.Contains(fragment, error.Message);
+    }
+
+    [Fact]
+    public void The_engine_can_come_from_the_environment()
+    {
+        var environment = new System.Collections.Hashtable { ["DROVER__IO__ENGINE"] = "sockets" };
+        var config = Drover.Node.Hosting.ConfigLoader.FromHocon(HoconText.Parse(Hocon(""), "test"), "test", environment);
+        Assert.Equal(IoEngine.Sockets, config.Drover.Io.Engine);
+    }
+}
