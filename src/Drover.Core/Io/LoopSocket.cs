@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace Drover.Core.Io;
@@ -48,6 +49,7 @@ public sealed class LoopSocket : IConnectedSocket
         return TryReceive(buffer.Span, out var received) ? new ValueTask<int>(received) : ReceiveSlowAsync(buffer, cancellationToken);
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<int> ReceiveSlowAsync(Memory<byte> buffer, CancellationToken cancellationToken)
     {
         while (true)
@@ -102,6 +104,7 @@ public sealed class LoopSocket : IConnectedSocket
         return sent == data.Length ? ValueTask.CompletedTask : SendSlowAsync(data[sent..], writableSeen, cancellationToken);
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask SendSlowAsync(ReadOnlyMemory<byte> data, int writableSeen, CancellationToken cancellationToken)
     {
         while (true)
@@ -143,6 +146,7 @@ public sealed class LoopSocket : IConnectedSocket
         return SendSegmentsAsync(data, cancellationToken);
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask SendSegmentsAsync(ReadOnlySequence<byte> data, CancellationToken cancellationToken)
     {
         while (!data.IsEmpty)
@@ -161,7 +165,7 @@ public sealed class LoopSocket : IConnectedSocket
 
     private const int MaxVectors = 16;
 
-    [System.Runtime.CompilerServices.InlineArray(MaxVectors)]
+    [InlineArray(MaxVectors)]
     private struct Pins
     {
         private MemoryHandle _first;
