@@ -16,6 +16,7 @@ internal sealed class LoopConnectionListener : IConnectionListener
     private readonly EventLoopGroup _loops;
     private readonly MemoryPool<byte> _pool;
     private readonly ILogger _logger;
+    private readonly bool _wildcard;
     private int _unbound;
 
     public LoopConnectionListener(IPEndPoint endPoint, EventLoopGroup loops, MemoryPool<byte> pool, ILogger logger)
@@ -23,6 +24,7 @@ internal sealed class LoopConnectionListener : IConnectionListener
         _loops = loops;
         _pool = pool;
         _logger = logger;
+        _wildcard = endPoint.Address.Equals(IPAddress.Any) || endPoint.Address.Equals(IPAddress.IPv6Any);
         _listening = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
         {
@@ -72,7 +74,9 @@ internal sealed class LoopConnectionListener : IConnectionListener
             try
             {
                 var socket = LoopSocket.FromConnected(_loops.Next(), handle);
-                var connection = new LoopConnection(socket, EndPoint, remote, _pool, _logger);
+                // Bound to a wildcard address, the connection's own local address needs a getsockname.
+                var local = _wildcard ? socket.LocalEndPoint ?? EndPoint : EndPoint;
+                var connection = new LoopConnection(socket, local, remote, _pool, _logger);
                 connection.Start();
                 return connection;
             }

@@ -127,6 +127,23 @@ public sealed class LoopSocketTests : IDisposable
     }
 
     [Fact]
+    public async Task Connects_over_IPv6_and_reports_the_local_address()
+    {
+        using var listener6 = new TcpListener(IPAddress.IPv6Loopback, 0);
+        listener6.Start();
+        var accepting = listener6.AcceptSocketAsync();
+        using var client = await LoopSocket.ConnectAsync(_loops.Next(), (IPEndPoint)listener6.LocalEndpoint, CancellationToken.None).AsTask().WaitAsync(Timeout);
+        using var server = await accepting.WaitAsync(Timeout);
+        var local = Assert.IsType<IPEndPoint>(client.LocalEndPoint);
+        Assert.Equal(IPAddress.IPv6Loopback, local.Address);
+        Assert.Equal(((IPEndPoint)server.RemoteEndPoint!).Port, local.Port);
+        await client.SendAsync(new byte[] { 6 }, CancellationToken.None);
+        var buffer = new byte[1];
+        Assert.Equal(1, await server.ReceiveAsync(buffer).WaitAsync(Timeout));
+        Assert.Equal(6, buffer[0]);
+    }
+
+    [Fact]
     public async Task A_connect_to_a_closed_port_is_refused()
     {
         var port = ListenerEndPoint.Port;
