@@ -55,6 +55,7 @@ public sealed class LoopSocket : IConnectedSocket
         while (true)
         {
             await _readable.WaitAsync(_drainedAt, cancellationToken).ConfigureAwait(false);
+            ThrowIfClosed(_readable);
             if (TryReceive(buffer.Span, out var received)) return received;
         }
     }
@@ -66,7 +67,8 @@ public sealed class LoopSocket : IConnectedSocket
     /// <summary>One receive if epoll reported data since the socket was last drained; false when there is nothing to take.</summary>
     private unsafe bool TryReceive(Span<byte> buffer, out int received)
     {
-        // Closing the socket counts as an event, so a receive after it reaches recv and fails there.
+        // Closing the socket counts as an event, so a receive after it reaches recv and fails there
+        // (the handle is disposed by then).
         var seen = _readable.Events;
         if (seen == _drainedAt)
         {
@@ -347,8 +349,9 @@ public sealed class LoopSocket : IConnectedSocket
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         Loop.Unregister(this);
+        // The descriptor closes first (once no syscall holds it), so a waiter woken below fails at once.
+        Handle.Dispose();
         _readable.Close();
         _writable.Close();
-        Handle.Dispose();
     }
 }
