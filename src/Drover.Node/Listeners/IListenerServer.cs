@@ -20,4 +20,7 @@ public interface IListenerServer : IAsyncDisposable
 
     /// <summary>Requests (HTTP) or connections (TCP) in flight now.</summary>
     int InFlight { get; }
+
+    /// <summary>What drives this listener's sockets: "epoll" (Drover's event loops) or "sockets" (.NET's engine).</summary>
+    string Engine { get; }
 }

@@ -22,7 +22,7 @@ public sealed class ListenerActor : ReceiveActor
 
         Receive<Started>(started =>
         {
-            _log.Info("listener {0} bound to {1}", _name, started.EndPoint);
+            _log.Info("listener {0} bound to {1} ({2} engine)", _name, started.EndPoint, _server.Engine);
             Context.Parent.Tell(new ListenerProtocol.Bound(_name, started.EndPoint));
         });
         Receive<Status.Failure>(failure =>

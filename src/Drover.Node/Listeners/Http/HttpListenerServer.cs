@@ -120,6 +120,8 @@ public sealed class HttpListenerServer(ListenerConfig config, Func<IHttpForwarde
     /// <summary>True when this listener's connections run on Drover's event loops (<c>drover.io.engine = epoll</c>, on Linux).</summary>
     public bool UsesEventLoops { get; } = EngineFor(engine) == IoEngine.Epoll;
 
+    public string Engine => UsesEventLoops ? "epoll" : "sockets";
+
     /// <summary>The engine a listener gets: epoll only where it exists (Linux), .NET sockets elsewhere.</summary>
     internal static IoEngine EngineFor(IoEngine configured) =>
         configured == IoEngine.Epoll && !Drover.Core.Io.EventLoopGroup.IsSupported ? IoEngine.Sockets : configured;

@@ -52,6 +52,9 @@ public sealed class TcpProxyServer : IListenerServer
 
     public int InFlight => _connections.Count;
 
+    /// <summary>TCP listeners always run on .NET's socket engine.</summary>
+    public string Engine => "sockets";
+
     public Task<EndPoint> StartAsync(CancellationToken cancellationToken)
     {
         var socket = new Socket(_bind.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
