@@ -13,16 +13,11 @@ namespace Drover.Core.Io;
 public sealed unsafe class EventLoop
 {
     private const int MaxEvents = 256;
-    private const ulong WakeToken = 0;
 
     private readonly int _epoll;
-    private readonly int _wakeFd;
-    private readonly FileDescriptor _wakeHandle;
     private readonly ConcurrentDictionary<ulong, LoopSocket> _sockets = new();
-    private readonly ConcurrentQueue<(Action<object?> Work, object? State)> _work = new();
     private readonly Thread _thread;
-    private ulong _nextToken;
-    private int _wakePending;
+    private ulong _nextToken; // 0 is never a socket's token
 
     [ThreadStatic] private static EventLoop? t_current;
 
@@ -30,12 +25,6 @@ public sealed unsafe class EventLoop
     {
         _epoll = Libc.EpollCreate(Libc.EPOLL_CLOEXEC);
         if (_epoll < 0) throw Libc.SocketError(Libc.LastError);
-        _wakeFd = Libc.EventFd(0, Libc.EFD_CLOEXEC | Libc.EFD_NONBLOCK);
-        if (_wakeFd < 0) throw Libc.SocketError(Libc.LastError);
-        _wakeHandle = new FileDescriptor(_wakeFd);
-        var ev = stackalloc byte[16];
-        Libc.WriteEpollEvent(ev, Libc.EPOLLIN, WakeToken);
-        if (Libc.EpollCtl(_epoll, Libc.EPOLL_CTL_ADD, _wakeHandle, ev) != 0) throw Libc.SocketError(Libc.LastError);
         _thread = new Thread(Run) { IsBackground = true, Name = name };
         _thread.UnsafeStart();
     }
@@ -65,17 +54,6 @@ public sealed unsafe class EventLoop
     /// <summary>Forgets a socket that is about to close: events already fetched for it are dropped.</summary>
     internal void Unregister(LoopSocket socket) => _sockets.TryRemove(socket.Token, out _);
 
-    /// <summary>Runs <paramref name="work"/> on the loop thread.</summary>
-    public void Post(Action<object?> work, object? state)
-    {
-        _work.Enqueue((work, state));
-        if (Interlocked.Exchange(ref _wakePending, 1) == 0)
-        {
-            ulong one = 1;
-            Libc.Write(_wakeFd, (byte*)&one, sizeof(ulong));
-        }
-    }
-
     private void Run()
     {
         t_current = this;
@@ -88,18 +66,11 @@ public sealed unsafe class EventLoop
                 if (Libc.LastError == Libc.EINTR) continue;
                 Environment.FailFast($"epoll_wait failed: errno {Libc.LastError}");
             }
-            var woken = false;
             for (var i = 0; i < count; i++)
             {
                 var (mask, token) = Libc.ReadEpollEvent(events + i * Libc.EpollEventSize);
-                if (token == WakeToken)
-                {
-                    woken = true;
-                    continue;
-                }
                 if (_sockets.TryGetValue(token, out var socket)) Dispatch(socket, mask);
             }
-            if (woken) RunPosted();
         }
     }
 
@@ -114,24 +85,6 @@ public sealed unsafe class EventLoop
             // Continuations are async methods, which keep their exceptions; one that escapes is a bug,
             // and it must not take the loop (and every other socket on it) down with it.
             Console.Error.WriteLine($"drover: an event-loop continuation threw: {ex}");
-        }
-    }
-
-    private void RunPosted()
-    {
-        ulong value;
-        Libc.Read(_wakeFd, (byte*)&value, sizeof(ulong));
-        Volatile.Write(ref _wakePending, 0);
-        while (_work.TryDequeue(out var item))
-        {
-            try
-            {
-                item.Work(item.State);
-            }
-            catch (Exception ex)
-            {
-                Console.Error.WriteLine($"drover: work posted to an event loop threw: {ex}");
-            }
         }
     }
 }

@@ -5,7 +5,7 @@ using System.Runtime.InteropServices;
 namespace Drover.Core.Io;
 
 /// <summary>
-/// The Linux calls the event loop makes itself (epoll, eventfd, non-blocking socket I/O). Every
+/// The Linux calls the event loop makes itself (epoll and non-blocking socket I/O). Every
 /// call that takes a socket takes its <see cref="SafeHandle"/>, so a socket closed by another
 /// thread can never be confused with a new one that got the same descriptor number.
 /// </summary>
@@ -19,16 +19,12 @@ internal static unsafe partial class Libc
 
     public const int EPOLL_CLOEXEC = 0x80000;
     public const int EPOLL_CTL_ADD = 1;
-    public const int EPOLL_CTL_DEL = 2;
     public const uint EPOLLIN = 0x001;
     public const uint EPOLLOUT = 0x004;
     public const uint EPOLLERR = 0x008;
     public const uint EPOLLHUP = 0x010;
     public const uint EPOLLRDHUP = 0x2000;
     public const uint EPOLLET = 0x80000000;
-
-    public const int EFD_CLOEXEC = 0x80000;
-    public const int EFD_NONBLOCK = 0x800;
 
     public const int SOCK_STREAM = 1;
     public const int SOCK_NONBLOCK = 0x800;
@@ -40,7 +36,6 @@ internal static unsafe partial class Libc
     public const int SOL_SOCKET = 1;
     public const int SO_ERROR = 4;
     public const int MSG_NOSIGNAL = 0x4000;
-    public const int SHUT_WR = 1;
     public const int SHUT_RDWR = 2;
 
     /// <summary>x86-64 packs epoll_event to 12 bytes; other 64-bit targets align it to 16.</summary>
@@ -64,15 +59,6 @@ internal static unsafe partial class Libc
 
     [LibraryImport(Library, EntryPoint = "epoll_wait", SetLastError = true)]
     public static partial int EpollWait(int epfd, byte* events, int maxEvents, int timeout);
-
-    [LibraryImport(Library, EntryPoint = "eventfd", SetLastError = true)]
-    public static partial int EventFd(uint initial, int flags);
-
-    [LibraryImport(Library, EntryPoint = "read", SetLastError = true)]
-    public static partial nint Read(int fd, byte* buffer, nint count);
-
-    [LibraryImport(Library, EntryPoint = "write", SetLastError = true)]
-    public static partial nint Write(int fd, byte* buffer, nint count);
 
     [LibraryImport(Library, EntryPoint = "close", SetLastError = true)]
     public static partial int Close(int fd);

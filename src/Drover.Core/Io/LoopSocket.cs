@@ -310,12 +310,6 @@ public sealed class LoopSocket : IConnectedSocket
         if (error != 0) throw Libc.SocketError(error);
     }
 
-    /// <summary>Sends FIN (no more data from this side); receiving goes on.</summary>
-    public void ShutdownSend()
-    {
-        if (Volatile.Read(ref _disposed) == 0) Libc.Shutdown(Handle, Libc.SHUT_WR);
-    }
-
     /// <summary>Shuts both directions (the peer sees FIN, pending waits wake up); the descriptor stays open until <see cref="Dispose"/>.</summary>
     public void Shutdown()
     {

@@ -63,12 +63,20 @@ internal sealed class LoopConnectionListener : IConnectionListener
             {
                 return null; // unbound or disposed: Kestrel stops accepting
             }
-            catch (SocketException ex) when (ex.SocketErrorCode is SocketError.TooManyOpenSockets or SocketError.NoBufferSpaceAvailable)
+            catch (SocketException ex)
             {
-                // Out of descriptors or memory: the connection stays queued in the kernel; try again shortly
-                // rather than end the listener (HAProxy pauses its listener the same way).
-                _logger.LogWarning("Accepting on {EndPoint} failed ({Error}); retrying in 100 ms", EndPoint, ex.SocketErrorCode);
-                await Task.Delay(100, cancellationToken).ConfigureAwait(false);
+                // Out of descriptors or memory (or a protocol error on one connection): what is queued stays
+                // in the kernel; try again shortly rather than end the listener, as HAProxy pauses its own.
+                var pause = ex.SocketErrorCode is SocketError.TooManyOpenSockets or SocketError.NoBufferSpaceAvailable ? 100 : 10;
+                _logger.LogWarning("Accepting on {EndPoint} failed ({Error}); retrying in {Pause} ms", EndPoint, ex.SocketErrorCode, pause);
+                try
+                {
+                    await Task.Delay(pause, cancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return null;
+                }
                 continue;
             }
             try
