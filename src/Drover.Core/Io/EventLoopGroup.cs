@@ -22,6 +22,11 @@ public sealed class EventLoopGroup
 
     public static EventLoopGroup Shared => LazyShared.Value;
 
+    /// <summary>The shared loops if something has started them (metrics read them without starting any).</summary>
+    public static EventLoopGroup? SharedIfStarted => LazyShared.IsValueCreated ? LazyShared.Value : null;
+
+    public IReadOnlyList<EventLoop> Loops => _loops;
+
     /// <summary>True where the loops can run (Linux); elsewhere the engine falls back to .NET sockets.</summary>
     public static bool IsSupported => OperatingSystem.IsLinux();
 

@@ -175,6 +175,8 @@ public sealed class MetricsTests
         Assert.Equal(1, m.Value("drover_cluster_leader"));
         Assert.Equal(1, m.Value("drover_ready"));
         Assert.Equal(1, m.Value("drover_listener_up", ("listener", "web")));
+        // The HTTP listener runs on the epoll engine (the default), so the loops are started and their gauge is exported.
+        Assert.True(m.Samples.Where(s => s.Name == "drover_io_loop_sockets").Sum(s => s.Value) >= 1, "no socket on the event loops");
         Assert.Contains(m.Samples, s => s.Name == "process_cpu_seconds_total");
     }
 

@@ -51,6 +51,7 @@ public sealed class DroverMetrics
     private readonly Gauge _poolQueueWaiting, _poolPanic, _poolSessions, _poolServing, _backendSessions;
     private readonly Counter _poolQueued, _poolQueueTimeouts, _poolQueueRejected, _poolRetriesDenied;
     private readonly Gauge _clusterMembers, _clusterUnreachable, _clusterLeader, _ready;
+    private readonly Gauge _ioLoopSockets;
 
     public DroverMetrics(DroverRuntime runtime, DroverConfig config, ActorSystem system, Func<Readiness.Result> readiness)
     {
@@ -100,6 +101,8 @@ public sealed class DroverMetrics
         _clusterUnreachable = f.CreateGauge("drover_cluster_unreachable_members", "Members this node's failure detector marks unreachable.");
         _clusterLeader = f.CreateGauge("drover_cluster_leader", "1 when this node is the cluster leader.");
         _ready = f.CreateGauge("drover_ready", "1 when /readyz answers 200: listeners bound, member up, not shutting down.");
+        _ioLoopSockets = f.CreateGauge("drover_io_loop_sockets",
+            "Sockets registered on each of the epoll engine's loops: HTTP client connections, their listening sockets and the fast path's backend connections.", "loop");
 
         DotNetStats.Register(Registry); // process_* and dotnet_* (CPU, memory, GC, threads)
         Registry.AddBeforeCollectCallback(CollectAsync);
@@ -122,6 +125,7 @@ public sealed class DroverMetrics
             CollectListeners();
             for (var i = 0; i < pools.Length; i++) CollectPool(pools[i], states[i]);
             CollectCluster();
+            CollectEventLoops();
             ForgetUnseen();
             RemoveGone(pools);
         }
@@ -141,6 +145,12 @@ public sealed class DroverMetrics
         {
             return null; // stopping or not answering: the gauges it feeds keep their last values
         }
+    }
+
+    private void CollectEventLoops()
+    {
+        if (Drover.Core.Io.EventLoopGroup.SharedIfStarted is not { } group) return; // the sockets engine: no loops, no series
+        for (var i = 0; i < group.Loops.Count; i++) _ioLoopSockets.WithLabels(i.ToString(System.Globalization.CultureInfo.InvariantCulture)).Set(group.Loops[i].Registered);
     }
 
     private void CollectListeners()
