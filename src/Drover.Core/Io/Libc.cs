@@ -103,7 +103,14 @@ internal static unsafe partial class Libc
     public static int LastError => Marshal.GetLastPInvokeError();
 
     /// <summary>The errno as the <see cref="SocketException"/> .NET would throw for it (messages and codes users already know).</summary>
-    public static SocketException SocketError(int errno) => new(ToSocketError(errno));
+    public static SocketException SocketError(int errno)
+    {
+        var code = ToSocketError(errno);
+        // An errno without a close .NET equivalent keeps its own number and text in the message.
+        return code == (int)System.Net.Sockets.SocketError.SocketError
+            ? new SocketException(code, $"{Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})")
+            : new SocketException(code);
+    }
 
     private static int ToSocketError(int errno) => errno switch
     {
@@ -117,7 +124,11 @@ internal static unsafe partial class Libc
         107 => (int)System.Net.Sockets.SocketError.NotConnected,
         9 => (int)System.Net.Sockets.SocketError.OperationAborted,   // EBADF: closed under us
         24 or 23 => (int)System.Net.Sockets.SocketError.TooManyOpenSockets,
-        105 => (int)System.Net.Sockets.SocketError.NoBufferSpaceAvailable,
+        105 or 12 => (int)System.Net.Sockets.SocketError.NoBufferSpaceAvailable, // ENOBUFS, ENOMEM
+        99 => (int)System.Net.Sockets.SocketError.AddressNotAvailable,      // e.g. out of ephemeral ports
+        98 => (int)System.Net.Sockets.SocketError.AddressAlreadyInUse,
+        97 => (int)System.Net.Sockets.SocketError.AddressFamilyNotSupported,
+        22 => (int)System.Net.Sockets.SocketError.InvalidArgument,
         _ => (int)System.Net.Sockets.SocketError.SocketError,
     };
 
