@@ -1,3 +1,4 @@
+using Drover.Node.Hosting;
 using System.Net;
 using System.Text.Json;
 using Drover.Core.Configuration;
@@ -31,8 +32,7 @@ public sealed class AdminServer(AdminConfig config, ILoggerFactory loggerFactory
 
     public async Task<IPEndPoint> StartAsync(CancellationToken cancellationToken)
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = "Production" });
-        builder.Configuration.Sources.Clear(); // configured by drover.admin, not ASPNETCORE_* variables
+        var builder = EmbeddedWebApp.CreateBuilder(); // configured by the drover section, not ASPNETCORE_* variables
         builder.Services.Replace(ServiceDescriptor.Singleton(loggerFactory));
         builder.WebHost.ConfigureKestrel(kestrel =>
         {

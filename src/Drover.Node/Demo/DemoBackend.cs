@@ -1,3 +1,4 @@
+using Drover.Node.Hosting;
 using System.Net;
 using System.Net.WebSockets;
 using System.Security.Cryptography;
@@ -46,8 +47,7 @@ public sealed class DemoBackend : IAsyncDisposable
 
     public static async Task<DemoBackend> StartAsync(string id, HostPort bind, ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default)
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = "Production" });
-        builder.Configuration.Sources.Clear();
+        var builder = EmbeddedWebApp.CreateBuilder(); // configured by the drover section, not ASPNETCORE_* variables
         builder.Services.Replace(ServiceDescriptor.Singleton(loggerFactory ?? NullLoggerFactory.Instance));
         builder.WebHost.ConfigureKestrel(kestrel =>
         {

@@ -158,6 +158,63 @@ public sealed class NodeProcessTests
     }
 
     [Fact]
+    public async Task The_node_watches_its_config_directory_and_nothing_under_its_working_directory()
+    {
+        // Every Kestrel server in the node (listener, admin endpoint, demo backend) once kept ASP.NET's
+        // appsettings.json watcher: an inotify watch on the working directory and each directory below
+        // it, and CPU spent on every file written anywhere in that tree.
+        var cwd = Directory.CreateTempSubdirectory("drover-cwd-");
+        try
+        {
+            for (var i = 0; i < 4; i++) Directory.CreateDirectory(Path.Combine(cwd.FullName, $"d{i}", "sub"));
+            var demo = FreePort.Next();
+            var path = WriteConfig($$"""
+                drover {
+                  demo { backends = 1, first-port = {{demo}} }
+                  listeners.web { mode = http, bind = "127.0.0.1:{{FreePort.Next()}}", routes = [ { pool = p } ] }
+                  pools.p.backends = [ { id = b1, address = "127.0.0.1:{{demo}}" } ]
+                }
+                """);
+            await using var node = NodeProcess.StartIn(cwd.FullName, "--config", path);
+            await node.WaitForOutputAsync("http listener web", TimeSpan.FromSeconds(60));
+            await node.WaitForOutputAsync("admin endpoint on", TimeSpan.FromSeconds(30));
+
+            var watches = InotifyWatches(node.Id);
+            // One: the directory of the config file, for drover.reload.watch.
+            Assert.True(watches.Count == 1, $"expected one inotify watch (the config directory), found {watches.Count}: {string.Join("; ", watches)}");
+            Assert.Equal(Inode(Path.GetDirectoryName(path)!), watches[0]);
+        }
+        finally
+        {
+            cwd.Delete(recursive: true);
+        }
+    }
+
+    /// <summary>The inode of every directory the process watches with inotify (hex, as /proc/PID/fdinfo shows it).</summary>
+    private static List<string> InotifyWatches(int pid)
+    {
+        var watches = new List<string>();
+        foreach (var fd in Directory.GetFiles($"/proc/{pid}/fdinfo"))
+        {
+            string[] lines;
+            try { lines = File.ReadAllLines(fd); }
+            catch (IOException) { continue; } // closed meanwhile
+            foreach (var line in lines)
+                if (line.StartsWith("inotify wd:", StringComparison.Ordinal))
+                    watches.Add(line.Split(' ').First(part => part.StartsWith("ino:", StringComparison.Ordinal))["ino:".Length..]);
+        }
+        return watches;
+    }
+
+    private static string Inode(string path)
+    {
+        using var stat = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("stat", ["-c", "%i", path]) { RedirectStandardOutput = true })!;
+        var decimalInode = stat.StandardOutput.ReadToEnd().Trim();
+        stat.WaitForExit();
+        return ulong.Parse(decimalInode, System.Globalization.CultureInfo.InvariantCulture).ToString("x", System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    [Fact]
     public async Task SIGTERM_turns_readyz_503_first_and_closes_the_listener_a_ready_delay_later_with_no_request_failed()
     {
         await using var backend = await DemoBackend.StartAsync("b1", new HostPort("127.0.0.1", 0));

@@ -28,6 +28,10 @@ public sealed class NodeProcess : IAsyncDisposable
     public static NodeProcess Start(IDictionary<string, string> environment, params string[] args) =>
         StartCore(environment, ignoredSignals: null, args);
 
+    /// <summary>Starts the node with <paramref name="workingDirectory"/> as its current directory.</summary>
+    public static NodeProcess StartIn(string workingDirectory, params string[] args) =>
+        StartCore(new Dictionary<string, string>(), ignoredSignals: null, args, workingDirectory);
+
     /// <summary>Starts the node with <paramref name="ignoredSignals"/> (e.g. "HUP") ignored, as nohup does.</summary>
     public static NodeProcess StartIgnoring(string ignoredSignals, params string[] args) =>
         StartCore(new Dictionary<string, string>(), ignoredSignals, args);
@@ -37,9 +41,10 @@ public sealed class NodeProcess : IAsyncDisposable
     /// process, whatever this test run inherited (under nohup, or as a script's background job, SIGHUP or
     /// SIGINT arrive ignored and would stay so in the node).
     /// </summary>
-    private static NodeProcess StartCore(IDictionary<string, string> environment, string? ignoredSignals, string[] args)
+    private static NodeProcess StartCore(IDictionary<string, string> environment, string? ignoredSignals, string[] args, string? workingDirectory = null)
     {
         var info = new ProcessStartInfo("env") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        if (workingDirectory is not null) info.WorkingDirectory = workingDirectory;
         info.ArgumentList.Add(DefaultSignals);
         if (ignoredSignals is not null) info.ArgumentList.Add($"--ignore-signal={ignoredSignals}");
         info.ArgumentList.Add("dotnet");

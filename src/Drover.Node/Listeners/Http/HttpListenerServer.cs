@@ -1,3 +1,4 @@
+using Drover.Node.Hosting;
 using System.Net;
 using Drover.Core.Configuration;
 using Microsoft.AspNetCore.Builder;
@@ -34,8 +35,7 @@ public sealed class HttpListenerServer(ListenerConfig config, Func<IHttpForwarde
 
     public async Task<EndPoint> StartAsync(CancellationToken cancellationToken)
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = "Production" });
-        builder.Configuration.Sources.Clear(); // this server is configured by drover { }, not ASPNETCORE_* variables
+        var builder = EmbeddedWebApp.CreateBuilder(); // configured by the drover section, not ASPNETCORE_* variables
         builder.Services.Replace(ServiceDescriptor.Singleton(loggerFactory));
         builder.Services.AddHttpForwarder();
         // With inline socket completions (DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1), Kestrel's
