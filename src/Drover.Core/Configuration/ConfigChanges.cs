@@ -106,8 +106,10 @@ public sealed class ConfigChanges
             rejections.Add(new ConfigError("drover.admin", "the admin endpoint binds once at start; a change needs a restart"));
         if (running.AccessLog != next.AccessLog)
             rejections.Add(new ConfigError("drover.access-log", "the access log opens once at start; a change needs a restart"));
-        if (running.Io != next.Io)
+        if (running.Io.Engine != next.Io.Engine)
             rejections.Add(new ConfigError(IoConfig.EnginePath, "the socket engine is chosen once at start; a change needs a restart"));
+        if (running.Io.BusyPoll != next.Io.BusyPoll)
+            rejections.Add(new ConfigError(IoConfig.BusyPollPath, "the event loops read it once at start; a change needs a restart"));
         if (running.Cluster != next.Cluster)
             rejections.Add(new ConfigError(ClusterConfig.SecretPath,
                 "the cookie secret must be the same on every node; change it with a rolling restart"));

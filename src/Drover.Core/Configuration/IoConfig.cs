@@ -10,10 +10,20 @@ public enum IoEngine
     Sockets,
 }
 
-/// <summary><c>drover.io { engine }</c>: read once at start; a change needs a restart.</summary>
-public sealed record IoConfig(IoEngine Engine)
+/// <summary>
+/// <c>drover.io { engine, busy-poll }</c>: read once at start; a change needs a restart.
+/// <see cref="BusyPoll"/> is how long an event loop keeps polling for new events before it sleeps
+/// (zero: it sleeps at once); see <c>Drover.Core.Io.EventLoop</c>.
+/// </summary>
+public sealed record IoConfig(IoEngine Engine, TimeSpan BusyPoll)
 {
     public const string EnginePath = "drover.io.engine";
+    public const string BusyPollPath = "drover.io.busy-poll";
 
-    public static readonly IoConfig Default = new(IoEngine.Epoll);
+    /// <summary>Longer than this buys nothing: a loop that saw no event for a millisecond is idle.</summary>
+    public static readonly TimeSpan MaxBusyPoll = TimeSpan.FromMilliseconds(1);
+
+    public static readonly TimeSpan DefaultBusyPoll = TimeSpan.FromMicroseconds(50);
+
+    public static readonly IoConfig Default = new(IoEngine.Epoll, DefaultBusyPoll);
 }

@@ -8,16 +8,26 @@ namespace Drover.Core.Io;
 /// </summary>
 public sealed class EventLoopGroup
 {
-    private static readonly Lazy<EventLoopGroup> LazyShared = new(() => new EventLoopGroup(Environment.ProcessorCount));
+    private static readonly Lazy<EventLoopGroup> LazyShared = new(() => new EventLoopGroup(Environment.ProcessorCount, s_sharedBusyPoll));
+    private static TimeSpan s_sharedBusyPoll = Configuration.IoConfig.DefaultBusyPoll;
 
     private readonly EventLoop[] _loops;
     private int _next;
 
-    public EventLoopGroup(int count)
+    public EventLoopGroup(int count, TimeSpan busyPoll = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
         _loops = new EventLoop[count];
-        for (var i = 0; i < count; i++) _loops[i] = new EventLoop($"drover-io-{i}");
+        for (var i = 0; i < count; i++) _loops[i] = new EventLoop($"drover-io-{i}", busyPoll);
+    }
+
+    /// <summary>Sets the shared loops' busy-poll window (<c>drover.io.busy-poll</c>), whether they have started yet or not.</summary>
+    public static void ConfigureShared(TimeSpan busyPoll)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(busyPoll, TimeSpan.Zero);
+        s_sharedBusyPoll = busyPoll;
+        if (SharedIfStarted is { } group)
+            foreach (var loop in group._loops) loop.BusyPoll = busyPoll;
     }
 
     public static EventLoopGroup Shared => LazyShared.Value;

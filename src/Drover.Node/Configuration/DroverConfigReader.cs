@@ -17,7 +17,7 @@ public static class DroverConfigReader
     private static readonly string[] DemoKeys = ["backends", "first-port", "host"];
     private static readonly string[] ClusterKeys = ["secret"];
     private static readonly string[] ReloadKeys = ["watch"];
-    private static readonly string[] IoKeys = ["engine"];
+    private static readonly string[] IoKeys = ["engine", "busy-poll"];
 
     public static DroverConfig Read(Config config)
     {
@@ -168,11 +168,17 @@ public static class DroverConfigReader
             return IoConfig.Default;
         }
         node.RejectUnknownKeys(IoKeys);
+        var busyPoll = node.Duration("busy-poll", IoConfig.DefaultBusyPoll);
+        if (busyPoll > IoConfig.MaxBusyPoll)
+        {
+            node.Error("busy-poll", $"must be at most {IoConfig.MaxBusyPoll.TotalMilliseconds:0}ms (0 turns busy polling off)");
+            busyPoll = IoConfig.DefaultBusyPoll;
+        }
         var text = node.String("engine", "epoll")!;
         switch (text.Trim().ToLowerInvariant())
         {
-            case "epoll": return new IoConfig(IoEngine.Epoll);
-            case "sockets": return new IoConfig(IoEngine.Sockets);
+            case "epoll": return new IoConfig(IoEngine.Epoll, busyPoll);
+            case "sockets": return new IoConfig(IoEngine.Sockets, busyPoll);
             default:
                 node.Error("engine", $"unknown engine '{text}' (expected epoll or sockets)");
                 return IoConfig.Default;

@@ -164,7 +164,7 @@ internal sealed class HoconNode(HoconValue? value, string path, List<ConfigError
         if (!child.Exists) return fallback;
         try
         {
-            var span = value!.GetObject().Items[key].GetTimeSpan(allowInfinite: false);
+            var span = Microseconds(String(key)) ?? value!.GetObject().Items[key].GetTimeSpan(allowInfinite: false);
             if (span < TimeSpan.Zero)
             {
                 child.Error("must not be negative");
@@ -177,10 +177,25 @@ internal sealed class HoconNode(HoconValue? value, string path, List<ConfigError
             var text = String(key);
             // Akka's parser throws on a sign rather than returning a negative span.
             if (text?.TrimStart().StartsWith('-') == true) child.Error("must not be negative");
-            else child.Error($"'{text}' is not a duration (examples: 500ms, 5s, 2m, 1h)");
+            else child.Error($"'{text}' is not a duration (examples: 50us, 500ms, 5s, 2m, 1h)");
             return fallback;
         }
     }
+
+    /// <summary>HOCON's microsecond units (us, micros, microseconds), which Akka's parser does not know.</summary>
+    private static TimeSpan? Microseconds(string? text)
+    {
+        if (text is null) return null;
+        var trimmed = text.Trim();
+        foreach (var unit in MicrosecondUnits)
+            if (trimmed.EndsWith(unit, StringComparison.Ordinal) &&
+                long.TryParse(trimmed.AsSpan(0, trimmed.Length - unit.Length).Trim(), System.Globalization.NumberStyles.None,
+                    System.Globalization.CultureInfo.InvariantCulture, out var micros))
+                return TimeSpan.FromMicroseconds(micros);
+        return null;
+    }
+
+    private static readonly string[] MicrosecondUnits = ["microseconds", "microsecond", "micros", "micro", "us", "\u00b5s"];
 
     /// <summary>A duration that must be greater than zero.</summary>
     public TimeSpan PositiveDuration(string key, TimeSpan fallback)

@@ -115,6 +115,8 @@ public sealed class DroverNode : IAsyncDisposable
         var logBuffer = new LogBuffer();
         builder.Logging.AddLogBuffer(logBuffer);
 
+        // The epoll loops are the process's, like .NET's socket engine threads; configuring them starts none.
+        Drover.Core.Io.EventLoopGroup.ConfigureShared(config.Drover.Io.BusyPoll);
         var runtime = new DroverRuntime { AccessLog = OpenAccessLog(config) };
         runtime.Config = config.Drover;
         runtime.Sessions = new SessionService(config.Drover, runtime, config.Sessions);

@@ -177,6 +177,7 @@ public sealed class MetricsTests
         Assert.Equal(1, m.Value("drover_listener_up", ("listener", "web")));
         // The HTTP listener runs on the epoll engine (the default), so the loops are started and their gauge is exported.
         Assert.True(m.Samples.Where(s => s.Name == "drover_io_loop_sockets").Sum(s => s.Value) >= 1, "no socket on the event loops");
+        Assert.True(m.Samples.Where(s => s.Name == "drover_io_loop_sleeps_total").Sum(s => s.Value) >= 1, "the loops have waited for events at least once");
         Assert.Contains(m.Samples, s => s.Name == "process_cpu_seconds_total");
     }
 

@@ -22,7 +22,21 @@ public sealed class IoConfigReaderTests
         Assert.Equal(IoEngine.Epoll, Read("io.engine = EPOLL").Io.Engine);
     }
 
+    [Fact]
+    public void Busy_poll_defaults_to_50us_and_reads_microseconds_milliseconds_and_zero()
+    {
+        Assert.Equal(TimeSpan.FromMicroseconds(50), Read("").Io.BusyPoll);
+        Assert.Equal(TimeSpan.FromMicroseconds(200), Read("io { busy-poll = 200us }").Io.BusyPoll);
+        Assert.Equal(TimeSpan.FromMicroseconds(20), Read("io.busy-poll = 20 micros").Io.BusyPoll);
+        Assert.Equal(TimeSpan.FromMilliseconds(1), Read("io.busy-poll = 1ms").Io.BusyPoll);
+        Assert.Equal(TimeSpan.Zero, Read("io.busy-poll = 0").Io.BusyPoll);
+        Assert.Equal(IoEngine.Sockets, Read("io { engine = sockets, busy-poll = 0us }").Io.Engine);
+    }
+
     [Theory]
+    [InlineData("io { busy-poll = 2ms }", "drover.io.busy-poll", "must be at most 1ms (0 turns busy polling off)")]
+    [InlineData("io { busy-poll = -5us }", "drover.io.busy-poll", "must not be negative")]
+    [InlineData("io { busy-poll = soon }", "drover.io.busy-poll", "'soon' is not a duration (examples: 50us, 500ms")]
     [InlineData("io { engine = uring }", "drover.io.engine", "unknown engine 'uring' (expected epoll or sockets)")]
     [InlineData("io { threads = 2 }", "drover.io.threads", "unknown key")]
     [InlineData("io = epoll", "drover.io", "must be an object")]
@@ -34,10 +48,11 @@ public sealed class IoConfigReaderTests
     }
 
     [Fact]
-    public void The_engine_can_come_from_the_environment()
+    public void The_engine_and_busy_poll_can_come_from_the_environment()
     {
-        var environment = new System.Collections.Hashtable { ["DROVER__IO__ENGINE"] = "sockets" };
+        var environment = new System.Collections.Hashtable { ["DROVER__IO__ENGINE"] = "sockets", ["DROVER__IO__BUSY_POLL"] = "0" };
         var config = Drover.Node.Hosting.ConfigLoader.FromHocon(HoconText.Parse(Hocon(""), "test"), "test", environment);
         Assert.Equal(IoEngine.Sockets, config.Drover.Io.Engine);
+        Assert.Equal(TimeSpan.Zero, config.Drover.Io.BusyPoll);
     }
 }

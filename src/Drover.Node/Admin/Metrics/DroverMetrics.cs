@@ -52,6 +52,7 @@ public sealed class DroverMetrics
     private readonly Counter _poolQueued, _poolQueueTimeouts, _poolQueueRejected, _poolRetriesDenied;
     private readonly Gauge _clusterMembers, _clusterUnreachable, _clusterLeader, _ready;
     private readonly Gauge _ioLoopSockets;
+    private readonly Counter _ioLoopSleeps;
 
     public DroverMetrics(DroverRuntime runtime, DroverConfig config, ActorSystem system, Func<Readiness.Result> readiness)
     {
@@ -103,6 +104,8 @@ public sealed class DroverMetrics
         _ready = f.CreateGauge("drover_ready", "1 when /readyz answers 200: listeners bound, member up, not shutting down.");
         _ioLoopSockets = f.CreateGauge("drover_io_loop_sockets",
             "Sockets registered on each of the epoll engine's loops: HTTP client connections, their listening sockets and the fast path's backend connections.", "loop");
+        _ioLoopSleeps = Counter(f, "drover_io_loop_sleeps_total",
+            "Times each epoll loop went to sleep for want of events (drover.io.busy-poll keeps a busy loop from sleeping between events).", "loop");
 
         DotNetStats.Register(Registry); // process_* and dotnet_* (CPU, memory, GC, threads)
         Registry.AddBeforeCollectCallback(CollectAsync);
@@ -150,7 +153,13 @@ public sealed class DroverMetrics
     private void CollectEventLoops()
     {
         if (Drover.Core.Io.EventLoopGroup.SharedIfStarted is not { } group) return; // the sockets engine: no loops, no series
-        for (var i = 0; i < group.Loops.Count; i++) _ioLoopSockets.WithLabels(i.ToString(System.Globalization.CultureInfo.InvariantCulture)).Set(group.Loops[i].Registered);
+        for (var i = 0; i < group.Loops.Count; i++)
+        {
+            var loop = group.Loops[i];
+            var label = i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            _ioLoopSockets.WithLabels(label).Set(loop.Registered);
+            Advance(_ioLoopSleeps.WithLabels(label), ref Cursor(loop, 1)[0], loop.Sleeps);
+        }
     }
 
     private void CollectListeners()
