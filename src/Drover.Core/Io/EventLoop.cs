@@ -60,7 +60,7 @@ public sealed unsafe class EventLoop
         }
     }
 
-    /// <summary>How many times the loop has gone to sleep waiting for events (each one is a wake-up someone paid for).</summary>
+    /// <summary>How many blocking waits for events the loop has made: each is a sleep (a wake-up some sender pays for) unless an event was already pending.</summary>
     public long Sleeps => Volatile.Read(ref _sleeps);
 
     /// <summary>Registers a non-blocking socket for its whole life; events are reported to it until it closes.</summary>

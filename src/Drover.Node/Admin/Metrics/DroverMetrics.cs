@@ -105,7 +105,7 @@ public sealed class DroverMetrics
         _ioLoopSockets = f.CreateGauge("drover_io_loop_sockets",
             "Sockets registered on each of the epoll engine's loops: HTTP client connections, their listening sockets and the fast path's backend connections.", "loop");
         _ioLoopSleeps = Counter(f, "drover_io_loop_sleeps_total",
-            "Times each epoll loop went to sleep for want of events (drover.io.busy-poll keeps a busy loop from sleeping between events).", "loop");
+            "Blocking waits of each epoll loop for events: a sleep unless an event was already pending (drover.io.busy-poll keeps a busy loop from sleeping between events).", "loop");
 
         DotNetStats.Register(Registry); // process_* and dotnet_* (CPU, memory, GC, threads)
         Registry.AddBeforeCollectCallback(CollectAsync);
