@@ -1,8 +1,9 @@
 using System.Buffers;
-using System.Net;
 using System.Net.Sockets;
+using System.Net;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using Drover.Core.Threading;
 
 namespace Drover.Core.Io;
 
@@ -49,7 +50,7 @@ public sealed class LoopSocket : IConnectedSocket
         return TryReceive(buffer.Span, out var received) ? new ValueTask<int>(received) : ReceiveSlowAsync(buffer, cancellationToken);
     }
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    [AsyncMethodBuilder(typeof(PerThreadPoolingValueTaskMethodBuilder<>))]
     private async ValueTask<int> ReceiveSlowAsync(Memory<byte> buffer, CancellationToken cancellationToken)
     {
         while (true)
@@ -105,7 +106,7 @@ public sealed class LoopSocket : IConnectedSocket
         return sent == data.Length ? ValueTask.CompletedTask : SendSlowAsync(data[sent..], writableSeen, cancellationToken);
     }
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    [AsyncMethodBuilder(typeof(PerThreadPoolingValueTaskMethodBuilder))]
     private async ValueTask SendSlowAsync(ReadOnlyMemory<byte> data, int writableSeen, CancellationToken cancellationToken)
     {
         while (true)
@@ -147,7 +148,7 @@ public sealed class LoopSocket : IConnectedSocket
         return SendSegmentsAsync(data, cancellationToken);
     }
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    [AsyncMethodBuilder(typeof(PerThreadPoolingValueTaskMethodBuilder))]
     private async ValueTask SendSegmentsAsync(ReadOnlySequence<byte> data, CancellationToken cancellationToken)
     {
         while (!data.IsEmpty)

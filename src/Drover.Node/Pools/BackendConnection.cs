@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using Drover.Core.Buffers;
 using Drover.Core.Io;
+using Drover.Core.Threading;
 
 namespace Drover.Node.Pools;
 
@@ -75,7 +76,7 @@ public sealed class BackendConnection : IBufferWriter<byte>
     }
 
     /// <summary>Sends what was written (and nothing else when nothing was).</summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    [AsyncMethodBuilder(typeof(PerThreadPoolingValueTaskMethodBuilder))]
     public async ValueTask SendAsync(CancellationToken cancellationToken)
     {
         if (_pendingSend == 0) return;
@@ -92,7 +93,7 @@ public sealed class BackendConnection : IBufferWriter<byte>
     }
 
     /// <summary>Sends <paramref name="data"/> after what was written, without copying it into the block.</summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    [AsyncMethodBuilder(typeof(PerThreadPoolingValueTaskMethodBuilder))]
     public async ValueTask SendAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
         await SendAsync(cancellationToken).ConfigureAwait(false);
@@ -110,7 +111,7 @@ public sealed class BackendConnection : IBufferWriter<byte>
     /// Receives more response bytes after those buffered. Returns how many arrived: 0 means the backend
     /// closed, or the block is full of unconsumed bytes (a head larger than any valid one).
     /// </summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    [AsyncMethodBuilder(typeof(PerThreadPoolingValueTaskMethodBuilder<>))]
     public async ValueTask<int> ReceiveAsync(CancellationToken cancellationToken)
     {
         if (_pendingSend > 0) throw new InvalidOperationException("the request was written but not sent");

@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using Drover.Core.Io;
+using Drover.Core.Threading;
 
 namespace Drover.Node.Pools;
 
@@ -8,7 +9,7 @@ public sealed class DotNetSocket(Socket socket) : IConnectedSocket
 {
     public Socket Socket { get; } = socket;
 
-    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(PerThreadPoolingValueTaskMethodBuilder))]
     public async ValueTask SendAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
         while (!data.IsEmpty)

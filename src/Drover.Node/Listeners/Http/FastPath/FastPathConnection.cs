@@ -12,10 +12,11 @@ using Drover.Core.Health;
 using Drover.Core.Http1;
 using Drover.Core.Io;
 using Drover.Core.Pools;
+using Drover.Core.Threading;
 using Drover.Node.AccessLog;
 using Drover.Node.Pools;
-using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
+using Microsoft.AspNetCore.Connections;
 
 namespace Drover.Node.Listeners.Http.FastPath;
 
@@ -119,7 +120,7 @@ internal sealed class FastPathConnection
         HandOver,
     }
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    [AsyncMethodBuilder(typeof(PerThreadPoolingValueTaskMethodBuilder<>))]
     private async ValueTask<Next> ServeOneAsync()
     {
         // 1. A complete request head: the connection may idle for the idle timeout, but once a
@@ -288,7 +289,7 @@ internal sealed class FastPathConnection
     /// the backend closed without answering (on a fresh connection: a pooled one that turned out
     /// closed is first replaced once, to the same backend).
     /// </summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    [AsyncMethodBuilder(typeof(PerThreadPoolingValueTaskMethodBuilder<>))]
     private async ValueTask<Next?> ForwardAsync(PoolHandle pool, Backend backend, BackendConnection connection,
         ReadOnlySequence<byte> buffer, long contentLength, bool clientClose, bool isHead, bool retryable, Sessions.StickyRequest? sticky)
     {
@@ -454,7 +455,7 @@ internal sealed class FastPathConnection
     /// head), then reads the response head. A connection that fails on write or closes before
     /// answering is reported as <see cref="ResponseHead.ClosedEarly"/>.
     /// </summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    [AsyncMethodBuilder(typeof(PerThreadPoolingValueTaskMethodBuilder<>))]
     private async ValueTask<ResponseHead> SendAndReadResponseHeadAsync(BackendConnection connection, TimeSpan timeout, bool isHead)
     {
         try
@@ -513,7 +514,7 @@ internal sealed class FastPathConnection
     /// body bytes: small reads gather behind the head (one send for a small request), larger segments
     /// go to the socket straight from the client's buffer.
     /// </summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    [AsyncMethodBuilder(typeof(PerThreadPoolingValueTaskMethodBuilder))]
     private async ValueTask CopyClientBodyAsync(BackendConnection backend, long length)
     {
         while (length > 0)
@@ -541,7 +542,7 @@ internal sealed class FastPathConnection
     }
 
     /// <summary>Copies up to <paramref name="length"/> bytes (or until the backend closes, for <see cref="long.MaxValue"/>).</summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    [AsyncMethodBuilder(typeof(PerThreadPoolingValueTaskMethodBuilder<>))]
     private async ValueTask<bool> CopyBackendBodyAsync(BackendConnection connection, long length, PoolHandle pool)
     {
         var untilClose = length == long.MaxValue;
@@ -571,7 +572,7 @@ internal sealed class FastPathConnection
         return true;
     }
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    [AsyncMethodBuilder(typeof(PerThreadPoolingValueTaskMethodBuilder<>))]
     private async ValueTask<bool> CopyChunkedBodyAsync(BackendConnection connection, PoolHandle pool)
     {
         var scanner = new ChunkedBodyScanner();
@@ -602,7 +603,7 @@ internal sealed class FastPathConnection
         return true;
     }
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    [AsyncMethodBuilder(typeof(PerThreadPoolingValueTaskMethodBuilder))]
     private async ValueTask WriteAsync(byte[] response)
     {
         _fastPath.Counters.CountStatus(CannedResponses.StatusOf(response));
