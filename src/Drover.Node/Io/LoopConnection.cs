@@ -29,7 +29,8 @@ internal sealed class LoopConnection : ConnectionContext, IConnectionIdFeature, 
     private readonly IDuplexPipe _application;
     private readonly CancellationTokenSource _closed = new();
     private readonly TaskCompletionSource _closedFired = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly FeatureCollection _features = new();
+    // Room for the 7 features set here and the ones Kestrel adds per connection, so the dictionary never grows (each growth copied it).
+    private readonly FeatureCollection _features = new(initialCapacity: 16);
     private readonly object _shutdownLock = new();
     private Task? _processing;
     private bool _shutdown;
