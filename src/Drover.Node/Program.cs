@@ -44,8 +44,7 @@ internal static class NodeCommand
 
         var engine = Drover.Node.Listeners.Http.HttpListenerServer.EngineFor(node.Config.Drover.Io.Engine).ToString().ToLowerInvariant();
         foreach (var listener in node.Config.Drover.Listeners)
-            Console.WriteLine($"drover: {listener.Mode.ToString().ToLowerInvariant()} listener {listener.Name} on {node.Runtime.Listeners[listener.Name]}" +
-                (listener.Mode == ListenerMode.Http ? $" ({engine} engine)" : ""));
+            Console.WriteLine($"drover: {listener.Mode.ToString().ToLowerInvariant()} listener {listener.Name} on {node.Runtime.Listeners[listener.Name]} ({engine} engine)");
         if (node.Commands.EndPoint is { } cmd)
             Console.WriteLine($"drover: command host on {cmd} (drover {cmd} cluster show)");
         if (node.Admin.EndPoint is { } admin)

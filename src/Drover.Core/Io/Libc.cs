@@ -36,6 +36,7 @@ internal static unsafe partial class Libc
     public const int SOL_SOCKET = 1;
     public const int SO_ERROR = 4;
     public const int MSG_NOSIGNAL = 0x4000;
+    public const int SHUT_WR = 1;
     public const int SHUT_RDWR = 2;
 
     /// <summary>x86-64 packs epoll_event to 12 bytes; other 64-bit targets align it to 16.</summary>

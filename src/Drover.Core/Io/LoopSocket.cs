@@ -21,6 +21,10 @@ public sealed class LoopSocket : IConnectedSocket
     // The read event count when a receive last found the socket drained. A new socket counts as
     // drained: registering it reports data already waiting as an event, so nothing is missed.
     private int _drainedAt;
+    // Set once epoll reported that the peer closed its side (or the socket failed). No edge follows
+    // that one, so from then on a short read never counts as drained: the end of stream is still to
+    // be read, and the next receive must reach recv to see it.
+    private volatile bool _readClosed;
     private int _disposed;
 
     internal LoopSocket(EventLoop loop, SafeHandle handle)
@@ -39,6 +43,7 @@ public sealed class LoopSocket : IConnectedSocket
     /// <summary>Called by the loop thread.</summary>
     internal void OnEvents(uint mask)
     {
+        if ((mask & (Libc.EPOLLHUP | Libc.EPOLLERR | Libc.EPOLLRDHUP)) != 0) _readClosed = true; // before the signal: a reader that sees the event sees this
         if ((mask & (Libc.EPOLLIN | Libc.EPOLLHUP | Libc.EPOLLERR | Libc.EPOLLRDHUP)) != 0) _readable.Signal();
         if ((mask & (Libc.EPOLLOUT | Libc.EPOLLHUP | Libc.EPOLLERR)) != 0) _writable.Signal();
     }
@@ -82,8 +87,9 @@ public sealed class LoopSocket : IConnectedSocket
             fixed (byte* at = buffer) n = Libc.Recv(Handle, at, buffer.Length, 0);
             if (n >= 0)
             {
-                // Shorter than asked: the kernel had no more. Anything arriving later raises a new edge.
-                if (n < buffer.Length && n > 0) _drainedAt = seen;
+                // Shorter than asked: the kernel had no more. Anything arriving later raises a new edge
+                // (unless the peer has closed: then its end of stream is what the next recv returns).
+                if (n < buffer.Length && n > 0 && !_readClosed) _drainedAt = seen;
                 received = (int)n;
                 return true;
             }
@@ -312,12 +318,17 @@ public sealed class LoopSocket : IConnectedSocket
     }
 
     /// <summary>Shuts both directions (the peer sees FIN, pending waits wake up); the descriptor stays open until <see cref="Dispose"/>.</summary>
-    public void Shutdown()
+    public void Shutdown() => Shutdown(Libc.SHUT_RDWR);
+
+    /// <summary>Ends sending (the peer reads end of stream); receiving goes on.</summary>
+    public void ShutdownSend() => Shutdown(Libc.SHUT_WR);
+
+    private void Shutdown(int how)
     {
         if (Volatile.Read(ref _disposed) != 0) return;
         try
         {
-            Libc.Shutdown(Handle, Libc.SHUT_RDWR);
+            Libc.Shutdown(Handle, how);
         }
         catch (ObjectDisposedException)
         {

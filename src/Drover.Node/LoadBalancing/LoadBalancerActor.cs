@@ -152,7 +152,7 @@ public sealed class LoadBalancerActor : ReceiveActor
             return new HttpListenerServer(listener, forwarder => new HttpProxyHandler(routes.Http!, forwarder, listener.Name, _runtime.AccessLog),
                 _loggerFactory, routes.Timeouts, fastPath, counters, config.Io.Engine);
         }
-        return new TcpProxyServer(listener, routes.Pool, routes.Sni, logger, _runtime.AccessLog, counters);
+        return new TcpProxyServer(listener, routes.Pool, routes.Sni, logger, _runtime.AccessLog, counters, config.Io.Engine);
     }
 
     // ---- reload ----

@@ -19,5 +19,13 @@ public sealed class DotNetSocket(Socket socket) : IConnectedSocket
     public ValueTask<int> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken) =>
         Socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken);
 
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(PerThreadPoolingValueTaskMethodBuilder))]
+    public async ValueTask WaitReadableAsync(CancellationToken cancellationToken) =>
+        await Socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+
+    public void ShutdownSend() => Socket.Shutdown(SocketShutdown.Send);
+
+    public void Shutdown() => Socket.Shutdown(SocketShutdown.Both);
+
     public void Dispose() => Socket.Dispose();
 }

@@ -183,4 +183,34 @@ public sealed class LoopSocketTests : IDisposable
             foreach (var client in clients) client.Dispose();
         }
     }
+
+    [Fact]
+    public async Task Data_and_the_peers_close_reported_in_one_event_read_as_the_data_then_zero()
+    {
+        // The peer sends and half-closes before the socket is registered, so epoll reports both in
+        // one event (a fast client of a TCP listener does exactly this). The short read that takes
+        // the data must not count as "drained": no further event will come for the end of stream.
+        using var listening = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listening.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listening.Listen(4);
+        using var accepting = LoopSocket.FromListening(_loops.Next(), listening);
+        using var peer = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await peer.ConnectAsync(listening.LocalEndPoint!);
+        await peer.SendAsync("ping"u8.ToArray());
+        peer.Shutdown(SocketShutdown.Send);
+        await Task.Delay(100);
+
+        var (handle, _) = await accepting.AcceptAsync().AsTask().WaitAsync(Timeout);
+        using var accepted = LoopSocket.FromConnected(_loops.Next(), handle);
+        var buffer = new byte[16];
+        Assert.Equal(4, await accepted.ReceiveAsync(buffer, CancellationToken.None).AsTask().WaitAsync(Timeout));
+        Assert.Equal(0, await accepted.ReceiveAsync(buffer, CancellationToken.None).AsTask().WaitAsync(Timeout));
+
+        // Half-closed, it still sends; the peer reads what it sent, then our own close.
+        await accepted.SendAsync("pong"u8.ToArray(), CancellationToken.None).AsTask().WaitAsync(Timeout);
+        accepted.ShutdownSend();
+        var received = new byte[16];
+        Assert.Equal(4, await peer.ReceiveAsync(received).WaitAsync(Timeout));
+        Assert.Equal(0, await peer.ReceiveAsync(received).WaitAsync(Timeout));
+    }
 }

@@ -6,6 +6,7 @@ using Akka.Actor;
 using Drover.Core.Balancing;
 using Drover.Core.Buffers;
 using Drover.Core.Health;
+using Drover.Core.Io;
 using Drover.Core.Pools;
 using Drover.Core.Tls;
 using Drover.Node.Listeners.Http;
@@ -20,16 +21,19 @@ namespace Drover.Node.Listeners.Tcp;
 /// One proxied TCP connection: optional SNI inspection, a backend connect with failover, then a
 /// byte pump in each direction. A pump holds no buffer while its side is idle (it waits with a
 /// zero-byte read), so idle connections cost little memory; a half-close on one side is passed
-/// on as a half-close to the other.
+/// on as a half-close to the other. Under the epoll engine both sockets are on the event loop the
+/// client was given, so a connection's bytes move on one thread in both directions.
 /// </summary>
 internal sealed class TcpProxyConnection
 {
     public const int BufferSize = 64 * 1024;
     private const int InspectBufferSize = 16 * 1024;
 
-    private readonly Socket _client;
+    private readonly IConnectedSocket _client;
+    private readonly IPEndPoint? _remote;
+    private readonly EventLoop? _loop;
     private readonly TcpProxyServer _server;
-    private Socket? _backend;
+    private IConnectedSocket? _backend;
     private Backend? _target;
     private long _lastActivity = Environment.TickCount64;
     private TimeSpan _idleTimeout = Timeout.InfiniteTimeSpan;
@@ -40,10 +44,13 @@ internal sealed class TcpProxyConnection
     private double _queueMs = -1;
     private double _connectMs = -1;
 
-    public TcpProxyConnection(long id, Socket client, TcpProxyServer server)
+    /// <param name="loop">The client socket's event loop (the backend connection joins it), or null on .NET's socket engine.</param>
+    public TcpProxyConnection(long id, IConnectedSocket client, IPEndPoint? remote, EventLoop? loop, TcpProxyServer server)
     {
         Id = id;
         _client = client;
+        _remote = remote;
+        _loop = loop;
         _server = server;
     }
 
@@ -64,7 +71,6 @@ internal sealed class TcpProxyConnection
         var client = _server.AccessLog.Enabled ? ClientText() : null;
         try
         {
-            _client.NoDelay = true;
             var routes = _server.Routes; // once: a reload may swap them while this connection starts
             PoolHandle? pool = routes.Pool;
             if (routes.Sni is { } sni)
@@ -89,7 +95,7 @@ internal sealed class TcpProxyConnection
 
             if (peekedLength > 0)
             {
-                await SendAllAsync(_backend, peeked.AsMemory(0, peekedLength));
+                await _backend.SendAsync(peeked.AsMemory(0, peekedLength), CancellationToken.None);
                 CountBytes(toBackend: true, peekedLength);
             }
             if (peeked is not null)
@@ -128,17 +134,7 @@ internal sealed class TcpProxyConnection
             _queueMs, _connectMs, TtfbMs: -1, Stopwatch.GetElapsedTime(started).TotalMilliseconds, _retries, end));
     }
 
-    private string ClientText()
-    {
-        try
-        {
-            return _client.RemoteEndPoint?.ToString() ?? "-";
-        }
-        catch (ObjectDisposedException)
-        {
-            return "-";
-        }
-    }
+    private string ClientText() => _remote?.ToString() ?? "-";
 
     /// <summary>
     /// Closes both sides now; the pumps see the sockets go away and finish. <paramref name="graceful"/>
@@ -157,11 +153,11 @@ internal sealed class TcpProxyConnection
         Close();
     }
 
-    private static void ShutdownQuietly(Socket socket)
+    private static void ShutdownQuietly(IConnectedSocket socket)
     {
         try
         {
-            socket.Shutdown(SocketShutdown.Both);
+            socket.Shutdown();
         }
         catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
         {
@@ -195,7 +191,7 @@ internal sealed class TcpProxyConnection
                     ArrayPool<byte>.Shared.Return(buffer);
                     buffer = bigger;
                 }
-                var read = await _client.ReceiveAsync(buffer.AsMemory(length), SocketFlags.None, deadline.Token);
+                var read = await _client.ReceiveAsync(buffer.AsMemory(length), deadline.Token);
                 if (read == 0)
                 {
                     ArrayPool<byte>.Shared.Return(buffer);
@@ -232,9 +228,9 @@ internal sealed class TcpProxyConnection
     /// it; its start is counted, and the caller ends it. A connect failure goes to another backend
     /// while tries remain and the retry budget allows (nothing was sent, so it is always safe).
     /// </summary>
-    private async Task<(Backend?, Socket?)> ConnectAsync(PoolHandle pool, PoolSnapshot snapshot, CancellationToken stopping)
+    private async Task<(Backend?, IConnectedSocket?)> ConnectAsync(PoolHandle pool, PoolSnapshot snapshot, CancellationToken stopping)
     {
-        var client = (_client.RemoteEndPoint as IPEndPoint)?.Address;
+        var client = _remote?.Address;
         var hash = snapshot.NeedsHash ? RequestHashing.HashAddress(client) : 0;
         var pick = new PickContext(hash);
         var sticky = pool.Sessions is { } sessions ? await StickyRequest.ForTcpAsync(sessions, client, snapshot) : null;
@@ -264,7 +260,7 @@ internal sealed class TcpProxyConnection
             var connecting = Stopwatch.GetTimestamp();
             try
             {
-                var socket = await BackendConnector.ConnectAsync(backend.EndPoint, snapshot.Config.Timeouts.Connect, stopping);
+                var socket = await BackendConnector.ConnectAsync(backend.EndPoint, snapshot.Config.Timeouts.Connect, _loop, stopping);
                 _connectMs = Stopwatch.GetElapsedTime(connecting).TotalMilliseconds;
                 backend.OnSuccess();
                 return (backend, socket);
@@ -282,7 +278,7 @@ internal sealed class TcpProxyConnection
         return (null, null);
     }
 
-    private async Task PumpAsync(Socket from, Socket to, bool toBackend)
+    private async Task PumpAsync(IConnectedSocket from, IConnectedSocket to, bool toBackend)
     {
         BlockMemoryPool.Block? buffer = null;
         try
@@ -292,14 +288,14 @@ internal sealed class TcpProxyConnection
                 if (buffer is null)
                 {
                     // Wait for data without holding a buffer: an idle connection costs no buffer memory.
-                    await from.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None);
+                    await from.WaitReadableAsync(CancellationToken.None);
                     buffer = BlockMemoryPool.Proxy.RentBlock(BufferSize);
                 }
-                var read = await from.ReceiveAsync(buffer.Memory, SocketFlags.None);
+                var read = await from.ReceiveAsync(buffer.Memory, CancellationToken.None);
                 if (read == 0) break;
                 Volatile.Write(ref _lastActivity, Environment.TickCount64);
                 CountBytes(toBackend, read);
-                await SendAllAsync(to, buffer.Memory[..read]);
+                await to.SendAsync(buffer.Memory[..read], CancellationToken.None);
                 if (read < BufferSize)
                 {
                     // Drained what was there; give the buffer back until more arrives.
@@ -308,7 +304,7 @@ internal sealed class TcpProxyConnection
                 }
             }
             // End of stream from one side: pass the half-close on, keep the other direction open.
-            to.Shutdown(SocketShutdown.Send);
+            to.ShutdownSend();
         }
         catch (Exception ex) when (ex is SocketException or ObjectDisposedException or IOException)
         {
@@ -334,15 +330,6 @@ internal sealed class TcpProxyConnection
             Interlocked.Add(ref BytesOut, count);
             _server.Counters.AddBytesOut(count);
             _target?.AddBytesOut(count);
-        }
-    }
-
-    private static async ValueTask SendAllAsync(Socket socket, ReadOnlyMemory<byte> data)
-    {
-        while (data.Length > 0)
-        {
-            var sent = await socket.SendAsync(data, SocketFlags.None);
-            data = data[sent..];
         }
     }
 }

@@ -2,15 +2,19 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using Drover.Core.Configuration;
+using Drover.Core.Io;
 using Drover.Core.Routing;
+using Drover.Node.Listeners.Http;
 using Drover.Node.Pools;
 using Microsoft.Extensions.Logging;
 
 namespace Drover.Node.Listeners.Tcp;
 
 /// <summary>
-/// An L4 listener: a plain socket accept loop handing each connection to a
-/// <see cref="TcpProxyConnection"/>, plus a once-a-second sweep that closes idle connections.
+/// An L4 listener: an accept loop handing each connection to a <see cref="TcpProxyConnection"/>,
+/// plus a once-a-second sweep that closes idle connections. Under the epoll engine the listening
+/// socket and every connection (client and backend side) run on Drover's event loops, accepted
+/// connections spread over them in turn; otherwise on .NET's sockets.
 /// </summary>
 public sealed class TcpProxyServer : IListenerServer
 {
@@ -18,13 +22,15 @@ public sealed class TcpProxyServer : IListenerServer
     private readonly CancellationTokenSource _stopping = new();
     private readonly EndPoint _bind;
     private Socket? _listen;
+    private LoopSocket? _accepting;
     private Task? _acceptLoop;
     private Task? _sweeper;
     private long _nextId;
 
     public TcpProxyServer(ListenerConfig config, PoolHandle? pool, SniRouteTable<PoolHandle>? sniRoutes, ILogger log,
-        AccessLog.AccessLogWriter? accessLog = null, ListenerCounters? counters = null)
+        AccessLog.AccessLogWriter? accessLog = null, ListenerCounters? counters = null, IoEngine engine = IoEngine.Epoll)
     {
+        UsesEventLoops = HttpListenerServer.EngineFor(engine) == IoEngine.Epoll;
         Counters = counters ?? new ListenerCounters();
         Name = config.Name;
         _bind = config.Bind.ToEndPoint();
@@ -52,8 +58,10 @@ public sealed class TcpProxyServer : IListenerServer
 
     public int InFlight => _connections.Count;
 
-    /// <summary>TCP listeners always run on .NET's socket engine.</summary>
-    public string Engine => "sockets";
+    /// <summary>True when connections run on Drover's event loops (the epoll engine, on Linux).</summary>
+    public bool UsesEventLoops { get; }
+
+    public string Engine => UsesEventLoops ? "epoll" : "sockets";
 
     public Task<EndPoint> StartAsync(CancellationToken cancellationToken)
     {
@@ -69,6 +77,7 @@ public sealed class TcpProxyServer : IListenerServer
             throw;
         }
         _listen = socket;
+        if (UsesEventLoops) _accepting = LoopSocket.FromListening(EventLoopGroup.Shared.Next(), socket);
         _acceptLoop = Task.Run(AcceptLoopAsync, CancellationToken.None);
         _sweeper = Task.Run(SweepIdleAsync, CancellationToken.None);
         return Task.FromResult(socket.LocalEndPoint!);
@@ -79,10 +88,32 @@ public sealed class TcpProxyServer : IListenerServer
         var listen = _listen!;
         while (!_stopping.IsCancellationRequested)
         {
-            Socket client;
+            IConnectedSocket client;
+            IPEndPoint? remote;
+            EventLoop? loop = null;
             try
             {
-                client = await listen.AcceptAsync(_stopping.Token);
+                if (_accepting is not null)
+                {
+                    (var handle, remote) = await _accepting.AcceptAsync(_stopping.Token);
+                    loop = EventLoopGroup.Shared.Next();
+                    try
+                    {
+                        client = LoopSocket.FromConnected(loop, handle);
+                    }
+                    catch
+                    {
+                        handle.Dispose();
+                        throw;
+                    }
+                }
+                else
+                {
+                    var socket = await listen.AcceptAsync(_stopping.Token);
+                    socket.NoDelay = true;
+                    remote = socket.RemoteEndPoint as IPEndPoint;
+                    client = new DotNetSocket(socket);
+                }
             }
             catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
             {
@@ -97,7 +128,7 @@ public sealed class TcpProxyServer : IListenerServer
             }
 
             Counters.OnConnectionOpened();
-            var connection = new TcpProxyConnection(Interlocked.Increment(ref _nextId), client, this);
+            var connection = new TcpProxyConnection(Interlocked.Increment(ref _nextId), client, remote, loop, this);
             _connections[connection.Id] = connection;
             _ = RunConnectionAsync(connection);
         }
@@ -136,6 +167,7 @@ public sealed class TcpProxyServer : IListenerServer
     public async Task StopAsync(TimeSpan drain)
     {
         // Stop accepting first: the port closes, established connections keep flowing.
+        _accepting?.Dispose();
         _listen?.Dispose();
         var deadline = DateTime.UtcNow + drain;
         while (!_connections.IsEmpty && DateTime.UtcNow < deadline)
@@ -147,6 +179,7 @@ public sealed class TcpProxyServer : IListenerServer
     {
         if (_stopping.IsCancellationRequested) return;
         _stopping.Cancel();
+        _accepting?.Dispose();
         _listen?.Dispose();
         foreach (var connection in _connections.Values) connection.Abort(graceful: true);
         if (_acceptLoop is not null) await _acceptLoop.ConfigureAwait(false);
