@@ -153,13 +153,21 @@ public sealed class LoopSocketTests : IDisposable
         Assert.Equal(SocketError.ConnectionRefused, ex.SocketErrorCode);
     }
 
+    /// <summary>A loopback listening socket and the loop socket that accepts on it.</summary>
+    private (Socket Listening, LoopSocket Accepting) Listen()
+    {
+        var listening = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listening.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listening.Listen(64);
+        return (listening, LoopSocket.FromListening(_loops.Next(), listening));
+    }
+
     [Fact]
     public async Task A_listening_socket_accepts_connections_with_their_remote_address()
     {
-        using var listening = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        listening.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        listening.Listen(64);
-        using var accepting = LoopSocket.FromListening(_loops.Next(), listening);
+        var (listening, accepting) = Listen();
+        using var _ = listening;
+        using var __ = accepting;
 
         var clients = new List<Socket>();
         try
@@ -190,10 +198,9 @@ public sealed class LoopSocketTests : IDisposable
         // The peer sends and half-closes before the socket is registered, so epoll reports both in
         // one event (a fast client of a TCP listener does exactly this). The short read that takes
         // the data must not count as "drained": no further event will come for the end of stream.
-        using var listening = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        listening.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        listening.Listen(4);
-        using var accepting = LoopSocket.FromListening(_loops.Next(), listening);
+        var (listening, accepting) = Listen();
+        using var _ = listening;
+        using var __ = accepting;
         using var peer = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         await peer.ConnectAsync(listening.LocalEndPoint!);
         await peer.SendAsync("ping"u8.ToArray());
