@@ -103,7 +103,7 @@ public sealed class DroverMetrics
         _clusterLeader = f.CreateGauge("drover_cluster_leader", "1 when this node is the cluster leader.");
         _ready = f.CreateGauge("drover_ready", "1 when /readyz answers 200: listeners bound, member up, not shutting down.");
         _ioLoopSockets = f.CreateGauge("drover_io_loop_sockets",
-            "Sockets registered on each of the epoll engine's loops: HTTP client connections, their listening sockets and the fast path's backend connections.", "loop");
+            "Sockets registered on each of the epoll engine's loops: listening sockets, HTTP client connections, the fast path's backend connections and both legs of TCP connections.", "loop");
         _ioLoopSleeps = Counter(f, "drover_io_loop_sleeps_total",
             "Blocking waits of each epoll loop for events: a sleep unless an event was already pending (drover.io.busy-poll keeps a busy loop from sleeping between events).", "loop");
 
