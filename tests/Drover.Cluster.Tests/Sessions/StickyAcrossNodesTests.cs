@@ -33,6 +33,11 @@ public sealed class StickyAcrossNodesTests(StickyClusterFixture fixture, ITestOu
             var handle = Cluster[1].Runtime.Pools[pool];
             var result = await handle.Actor.Ask<PoolProtocol.AdminStateResult>(new PoolProtocol.SetAdminState("b3", AdminState.Drain), TimeSpan.FromSeconds(5));
             Assert.True(result.Ok, result.Message);
+            // The admin state reaches the other nodes through DistributedData: wait until every node has it,
+            // or a fast request through another node may still see b3 as ready (seen once in a full run).
+            foreach (var node in Nodes)
+                await Eventually.TrueAsync(async () => (await node.Runtime.Pools[pool].Actor.Ask<PoolProtocol.PoolState>(PoolProtocol.GetState.Instance, TimeSpan.FromSeconds(5)))
+                    .Backends.Single(b => b.Id == "b3").Admin == "drain", TimeSpan.FromSeconds(10), $"b3 drains in pool {pool} on every node");
         }
     }
 
