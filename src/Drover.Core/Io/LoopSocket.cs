@@ -1,6 +1,6 @@
 using System.Buffers;
-using System.Net.Sockets;
 using System.Net;
+using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Drover.Core.Threading;

@@ -70,6 +70,7 @@ public sealed class TcpProxyServer : IListenerServer
         {
             socket.Bind(_bind);
             socket.Listen(1024);
+            if (UsesEventLoops) _accepting = LoopSocket.FromListening(EventLoopGroup.Shared.Next(), socket);
         }
         catch
         {
@@ -77,7 +78,6 @@ public sealed class TcpProxyServer : IListenerServer
             throw;
         }
         _listen = socket;
-        if (UsesEventLoops) _accepting = LoopSocket.FromListening(EventLoopGroup.Shared.Next(), socket);
         _acceptLoop = Task.Run(AcceptLoopAsync, CancellationToken.None);
         _sweeper = Task.Run(SweepIdleAsync, CancellationToken.None);
         return Task.FromResult(socket.LocalEndPoint!);

@@ -15,9 +15,9 @@ using Drover.Core.Pools;
 using Drover.Core.Threading;
 using Drover.Node.AccessLog;
 using Drover.Node.Pools;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.Extensions.ObjectPool;
-using Microsoft.AspNetCore.Connections;
 
 namespace Drover.Node.Listeners.Http.FastPath;
 
