@@ -2,7 +2,9 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using Drover.Core.Io;
+using Drover.Core.Threading;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http.Features;
@@ -29,37 +31,44 @@ internal sealed class LoopConnection : ConnectionContext, IConnectionIdFeature, 
     private readonly IDuplexPipe _application;
     private readonly CancellationTokenSource _closed = new();
     private readonly TaskCompletionSource _closedFired = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    // Room for the 7 features set here and the ones Kestrel adds per connection, so the dictionary never grows (each growth copied it).
-    private readonly FeatureCollection _features = new(initialCapacity: 16);
+    // Made when first asked for (by Kestrel: a connection the front door serves alone never needs it).
+    private FeatureCollection? _features;
     private readonly object _shutdownLock = new();
     private Task? _processing;
     private bool _shutdown;
     private Exception? _shutdownReason;
     private string? _id;
     private IDictionary<object, object?>? _items;
+    private CancellationToken _connectionClosed;
+    // Set once Kestrel (or anyone) has read ConnectionClosed: only then can its cancellation run callbacks.
+    private bool _closedObserved;
 
-    public LoopConnection(LoopSocket socket, EndPoint? local, EndPoint? remote, MemoryPool<byte> pool, ILogger logger)
+    public LoopConnection(LoopSocket socket, EndPoint? local, EndPoint? remote, LoopPipeOptions options, ILogger logger)
     {
         _socket = socket;
         _logger = logger;
         LocalEndPoint = local;
         RemoteEndPoint = remote;
-        MemoryPool = pool;
-        ConnectionClosed = _closed.Token;
-        // Kestrel's defaults for its socket transport: reads pause at 1 MiB unread, writes at 64 KiB unsent.
-        var input = new PipeOptions(pool, PipeScheduler.Inline, PipeScheduler.Inline, 1024 * 1024, 512 * 1024, useSynchronizationContext: false);
-        var output = new PipeOptions(pool, PipeScheduler.Inline, PipeScheduler.Inline, 64 * 1024, 32 * 1024, useSynchronizationContext: false);
-        var fromClient = new Pipe(input);
-        var toClient = new Pipe(output);
+        MemoryPool = options.Input.Pool;
+        _connectionClosed = _closed.Token;
+        var fromClient = new Pipe(options.Input);
+        var toClient = new Pipe(options.Output);
         Transport = new DuplexPipe(fromClient.Reader, toClient.Writer);
         _application = new DuplexPipe(toClient.Reader, fromClient.Writer);
-        _features.Set<IConnectionIdFeature>(this);
-        _features.Set<IConnectionTransportFeature>(this);
-        _features.Set<IConnectionItemsFeature>(this);
-        _features.Set<IMemoryPoolFeature>(this);
-        _features.Set<IConnectionLifetimeFeature>(this);
-        _features.Set<IConnectionEndPointFeature>(this);
-        _features.Set<IEventLoopFeature>(this);
+    }
+
+    private FeatureCollection CreateFeatures()
+    {
+        // Room for the 7 features set here and the ones Kestrel adds per connection, so the dictionary never grows (each growth copied it).
+        var features = new FeatureCollection(initialCapacity: 16);
+        features.Set<IConnectionIdFeature>(this);
+        features.Set<IConnectionTransportFeature>(this);
+        features.Set<IConnectionItemsFeature>(this);
+        features.Set<IMemoryPoolFeature>(this);
+        features.Set<IConnectionLifetimeFeature>(this);
+        features.Set<IConnectionEndPointFeature>(this);
+        features.Set<IEventLoopFeature>(this);
+        return features;
     }
 
     public override string ConnectionId
@@ -68,7 +77,7 @@ internal sealed class LoopConnection : ConnectionContext, IConnectionIdFeature, 
         set => _id = value;
     }
 
-    public override IFeatureCollection Features => _features;
+    public override IFeatureCollection Features => _features ??= CreateFeatures();
 
     public override IDictionary<object, object?> Items
     {
@@ -82,7 +91,15 @@ internal sealed class LoopConnection : ConnectionContext, IConnectionIdFeature, 
 
     public EventLoop Loop => _socket.Loop;
 
-    public override CancellationToken ConnectionClosed { get; set; }
+    public override CancellationToken ConnectionClosed
+    {
+        get
+        {
+            Volatile.Write(ref _closedObserved, true);
+            return _connectionClosed;
+        }
+        set => _connectionClosed = value;
+    }
 
     public override EndPoint? LocalEndPoint { get; set; }
 
@@ -110,7 +127,8 @@ internal sealed class LoopConnection : ConnectionContext, IConnectionIdFeature, 
         }
     }
 
-    private async Task ReceiveAsync()
+    [AsyncMethodBuilder(typeof(PerThreadPoolingValueTaskMethodBuilder))]
+    private async ValueTask ReceiveAsync()
     {
         Exception? error = null;
         var input = _application.Output;
@@ -145,7 +163,8 @@ internal sealed class LoopConnection : ConnectionContext, IConnectionIdFeature, 
         }
     }
 
-    private async Task SendAsync()
+    [AsyncMethodBuilder(typeof(PerThreadPoolingValueTaskMethodBuilder))]
+    private async ValueTask SendAsync()
     {
         Exception? error = null;
         var output = _application.Input;
@@ -179,6 +198,13 @@ internal sealed class LoopConnection : ConnectionContext, IConnectionIdFeature, 
 
     private void FireConnectionClosed()
     {
+        if (!Volatile.Read(ref _closedObserved))
+        {
+            // Served by the front door alone: no callbacks to run, so no hop to the thread pool.
+            _closed.Cancel();
+            _closedFired.TrySetResult();
+            return;
+        }
         // Off the loop thread: Kestrel's callbacks on this token may do real work.
         ThreadPool.UnsafeQueueUserWorkItem(static connection =>
         {
@@ -194,7 +220,8 @@ internal sealed class LoopConnection : ConnectionContext, IConnectionIdFeature, 
         {
             if (_shutdown) return;
             _shutdown = true;
-            _shutdownReason = reason ?? new ConnectionAbortedException("The connection's send side completed.");
+            // Kestrel's stack, if it has the connection, reads why its input ended; the front door alone does not.
+            _shutdownReason = reason ?? (Volatile.Read(ref _closedObserved) ? new ConnectionAbortedException("The connection's send side completed.") : null);
             _socket.Shutdown();
         }
     }
@@ -205,6 +232,7 @@ internal sealed class LoopConnection : ConnectionContext, IConnectionIdFeature, 
         _application.Input.CancelPendingRead();
     }
 
+    [AsyncMethodBuilder(typeof(PerThreadPoolingValueTaskMethodBuilder))]
     public override async ValueTask DisposeAsync()
     {
         Transport.Input.Complete();

@@ -135,4 +135,46 @@ public sealed class IoEngineTests
         }
         for (var i = 0; i < 20; i++) Assert.Equal(1024, (await client.GetByteArrayAsync("/bytes/1024")).Length);
     }
+
+    [Theory]
+    [InlineData("epoll")]
+    [InlineData("sockets")]
+    public async Task Every_connection_counts_once_whether_the_fast_path_serves_it_or_hands_it_over(string engine)
+    {
+        // On the epoll engine the fast path serves connections before Kestrel sees them and counts them
+        // itself; the ones it hands over must not be counted again by Kestrel's connection middleware.
+        var (backends, node, client) = await StartAsync(engine);
+        await using var _ = backends;
+        await using var __ = node;
+        using var ___ = client;
+        var counters = node.Runtime.FastPaths["web"].Counters;
+        var before = counters.Connections;
+        for (var i = 0; i < 10; i++)
+        {
+            using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+            await socket.ConnectAsync(node.Runtime.ListenerEndPoint("web"));
+            await socket.SendAsync(Encoding.ASCII.GetBytes("GET /bytes/100 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+            var response = await ReadToEndAsync(socket);
+            Assert.StartsWith("HTTP/1.1 200", response);
+        }
+        using (var h2 = new HttpClient { BaseAddress = client.BaseAddress, DefaultRequestVersion = HttpVersion.Version20, DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact })
+        {
+            using var response = await h2.GetAsync("/bytes/100"); // handed over: HTTP/2 prior knowledge
+            Assert.Equal(HttpVersion.Version20, response.Version);
+        }
+        Assert.Equal(before + 11, counters.Connections);
+        var until = DateTime.UtcNow.AddSeconds(10);
+        while (counters.ActiveConnections != 0 && DateTime.UtcNow < until) await Task.Delay(20);
+        Assert.Equal(0, counters.ActiveConnections);
+    }
+
+    private static async Task<string> ReadToEndAsync(Socket socket)
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var text = new StringBuilder();
+        var buffer = new byte[4096];
+        int n;
+        while ((n = await socket.ReceiveAsync(buffer, SocketFlags.None, deadline.Token)) > 0) text.Append(Encoding.ASCII.GetString(buffer, 0, n));
+        return text.ToString();
+    }
 }

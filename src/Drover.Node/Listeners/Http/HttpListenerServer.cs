@@ -41,7 +41,12 @@ public sealed class HttpListenerServer(ListenerConfig config, Func<IHttpForwarde
         // With inline socket completions (DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1), Kestrel's
         // pipes should run inline too; otherwise every read still hops to a thread-pool thread.
         builder.WebHost.UseSockets(sockets => sockets.UnsafePreferInlineScheduling = InlineCompletions);
-        if (UsesEventLoops) builder.Services.AddSingleton<IConnectionListenerFactory, Io.LoopTransportFactory>(); // registered last: Kestrel takes it
+        if (UsesEventLoops)
+        {
+            builder.Services.AddSingleton<IConnectionListenerFactory, Io.LoopTransportFactory>(); // registered last: Kestrel takes it
+            // On the loops the fast path serves connections before Kestrel (no thread-pool hop per connection).
+            if (fastPath is not null) builder.Services.AddSingleton<Io.IConnectionFrontDoor>(fastPath);
+        }
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
@@ -106,7 +111,8 @@ public sealed class HttpListenerServer(ListenerConfig config, Func<IHttpForwarde
 
     private async Task CountConnectionAsync(ConnectionContext connection, ConnectionDelegate next)
     {
-        Counters.OnConnectionOpened();
+        // The epoll engine's front door counted the connections it hands over when it accepted them.
+        if (connection.Features.Get<HandedOverByFastPath>() is null) Counters.OnConnectionOpened();
         try
         {
             await next(connection);

@@ -75,7 +75,7 @@ internal sealed class FastPathConnection
     private int _logRetries;
     private AccessLogEnd _logEnd;
 
-    public FastPathConnection(Http1FastPath fastPath, ConnectionContext connection)
+    public FastPathConnection(Http1FastPath fastPath, ConnectionContext connection, CancellationToken closeRequested)
     {
         _fastPath = fastPath;
         _heads = HeadsPool.Get();
@@ -87,14 +87,15 @@ internal sealed class FastPathConnection
         if (address is { IsIPv4MappedToIPv6: true }) address = address.MapToIPv4();
         _clientIp = Encoding.ASCII.GetBytes(address?.ToString() ?? "unknown");
         _clientIpHash = RequestHashing.HashAddress(address);
-        _closeRequested = connection.Features.Get<IConnectionLifetimeNotificationFeature>()?.ConnectionClosedRequested ?? default;
-        _loop = connection.Features.Get<IEventLoopFeature>()?.Loop;
+        _closeRequested = closeRequested;
+        _loop = (connection as IEventLoopFeature ?? connection.Features.Get<IEventLoopFeature>())?.Loop;
         _logging = fastPath.AccessLog.Enabled;
         if (_logging) _clientText = connection.RemoteEndPoint?.ToString() ?? "-";
     }
 
     /// <summary>Serves requests until the connection ends (false) or must go to Kestrel (true).</summary>
-    public async Task<bool> ServeAsync()
+    [AsyncMethodBuilder(typeof(PerThreadPoolingValueTaskMethodBuilder<>))]
+    public async ValueTask<bool> ServeAsync()
     {
         // Wakes an idle wait for the next request when Kestrel asks the connection to close (once per connection, not per request).
         using var wake = _closeRequested.CanBeCanceled

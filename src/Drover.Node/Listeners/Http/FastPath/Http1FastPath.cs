@@ -1,7 +1,11 @@
+using System.Runtime.CompilerServices;
 using Drover.Core.Routing;
+using Drover.Core.Threading;
 using Drover.Node.AccessLog;
+using Drover.Node.Io;
 using Drover.Node.Pools;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace Drover.Node.Listeners.Http.FastPath;
@@ -16,7 +20,7 @@ namespace Drover.Node.Listeners.Http.FastPath;
 /// parser stays the authority on malformed input: the fast path never answers 400 itself.
 /// </summary>
 public sealed class Http1FastPath(RouteTable<PoolHandle> routes, ListenerTimeouts timeouts, string listener = "", AccessLogWriter? accessLog = null,
-    ListenerCounters? counters = null)
+    ListenerCounters? counters = null) : IConnectionFrontDoor
 {
     public string Listener { get; } = listener;
 
@@ -57,13 +61,49 @@ public sealed class Http1FastPath(RouteTable<PoolHandle> routes, ListenerTimeout
         Counters.CountStatus(status);
     }
 
+    /// <summary>As a Kestrel connection middleware (the .NET sockets engine): Kestrel accepted the connection.</summary>
     public async Task RunAsync(ConnectionContext connection, ConnectionDelegate next)
     {
-        var handOver = await new FastPathConnection(this, connection).ServeAsync();
-        if (!handOver) return;
-        Interlocked.Increment(ref _handedOver);
+        // A connection the epoll engine's front door already served and gave up on goes straight on.
+        if (connection.Features.Get<HandedOverByFastPath>() is null)
+        {
+            var closeRequested = connection.Features.Get<IConnectionLifetimeNotificationFeature>()?.ConnectionClosedRequested ?? default;
+            if (!await new FastPathConnection(this, connection, closeRequested).ServeAsync()) return;
+            Interlocked.Increment(ref _handedOver);
+        }
         await next(connection);
     }
+
+    /// <summary>
+    /// As the epoll engine's front door (<see cref="IConnectionFrontDoor"/>): the connection is served here,
+    /// on its event loop, before Kestrel knows of it. True when it must go to Kestrel after all.
+    /// </summary>
+    [AsyncMethodBuilder(typeof(PerThreadPoolingValueTaskMethodBuilder<>))]
+    async ValueTask<bool> IConnectionFrontDoor.ServeAsync(ConnectionContext connection, CancellationToken closeRequested)
+    {
+        Counters.OnConnectionOpened();
+        var handOver = false;
+        try
+        {
+            handOver = await new FastPathConnection(this, connection, closeRequested).ServeAsync();
+            return handOver;
+        }
+        finally
+        {
+            if (handOver)
+            {
+                Interlocked.Increment(ref _handedOver);
+                connection.Features.Set(HandedOverByFastPath.Instance); // counted once, and not served here twice
+            }
+            else
+            {
+                Counters.OnConnectionClosed();
+            }
+        }
+    }
+
+    /// <summary>A connection handed over after the listener stopped accepting: it closed instead.</summary>
+    void IConnectionFrontDoor.Dropped(ConnectionContext connection) => Counters.OnConnectionClosed();
 }
 
 public static class Http1FastPathExtensions

@@ -1,0 +1,18 @@
+using Microsoft.AspNetCore.Connections;
+
+namespace Drover.Node.Io;
+
+/// <summary>
+/// Serves connections that the <see cref="LoopConnectionListener"/> accepts before Kestrel sees them
+/// (the HTTP/1.1 fast path): on the connection's event loop, without Kestrel's per-connection
+/// dispatch to the thread pool. Only the connections it gives up on reach Kestrel.
+/// </summary>
+public interface IConnectionFrontDoor
+{
+    /// <summary>Serves <paramref name="connection"/> until it ends (false) or must go to Kestrel (true); awaited once.</summary>
+    /// <param name="closeRequested">Fires when the listener stops: finish the request in flight, then close.</param>
+    ValueTask<bool> ServeAsync(ConnectionContext connection, CancellationToken closeRequested);
+
+    /// <summary>A connection that was to go to Kestrel closed instead: the listener had stopped accepting.</summary>
+    void Dropped(ConnectionContext connection);
+}

@@ -1,0 +1,223 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Drover.Core.Buffers;
+using Drover.Core.Io;
+using Drover.Node.Io;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Drover.Node.Tests.Listeners;
+
+/// <summary>
+/// The epoll engine's front door (<see cref="LoopConnectionListener"/> with an <see cref="IConnectionFrontDoor"/>):
+/// connections it serves never reach Kestrel's accept loop, the ones it hands over reach it with their
+/// bytes unread, and stopping the listener drains its connections as Kestrel drains its own.
+/// </summary>
+public sealed class LoopFrontDoorTests
+{
+    private static readonly BlockMemoryPool Pool = new(4096, 64);
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
+
+    [Fact]
+    public async Task A_connection_the_front_door_serves_is_served_on_its_loop_and_never_reaches_Kestrel()
+    {
+        var door = new FrontDoor(async (connection, _) =>
+        {
+            var line = await ReadLineAsync(connection.Transport.Input);
+            await connection.Transport.Output.WriteAsync(Encoding.ASCII.GetBytes($"served {line} on a loop: {EventLoop.Current is not null}\n"));
+            return false;
+        });
+        await using var listener = Listen(door);
+        var kestrelAccept = listener.AcceptAsync().AsTask();
+
+        using var client = await ConnectAsync(listener);
+        await client.SendAsync(Encoding.ASCII.GetBytes("hello\n"));
+        Assert.Equal("served hello on a loop: True\n", await ReadToEndAsync(client)); // then the end of the stream: the connection closed
+
+        Assert.Equal(0, door.DroppedCount);
+        await WaitUntilAsync(() => listener.Serving == 0);
+        await Task.Delay(100);
+        Assert.False(kestrelAccept.IsCompleted, "Kestrel's accept returned a connection the front door served");
+    }
+
+    [Fact]
+    public async Task A_connection_handed_over_reaches_Kestrel_with_its_bytes_unread()
+    {
+        var door = new FrontDoor(async (connection, _) =>
+        {
+            // Look at the first bytes and leave them unread, as the fast path does with what it does not serve.
+            var read = await connection.Transport.Input.ReadAsync();
+            connection.Transport.Input.AdvanceTo(read.Buffer.Start);
+            return true;
+        });
+        await using var listener = Listen(door);
+
+        using var client = await ConnectAsync(listener);
+        await client.SendAsync(Encoding.ASCII.GetBytes("PRI * HTTP/2.0\n"));
+        var connection = await listener.AcceptAsync().AsTask().WaitAsync(Patience);
+        Assert.NotNull(connection);
+
+        Assert.Equal("PRI * HTTP/2.0", await ReadLineAsync(connection.Transport.Input));
+        await connection.Transport.Output.WriteAsync(Encoding.ASCII.GetBytes("kestrel\n"));
+        await connection.DisposeAsync();
+        Assert.Equal("kestrel\n", await ReadToEndAsync(client));
+        Assert.Equal(0, door.DroppedCount);
+        Assert.Equal(0, listener.Serving);
+    }
+
+    [Fact]
+    public async Task Stopping_asks_served_connections_to_close_and_waits_until_they_have()
+    {
+        var waiting = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var door = new FrontDoor(async (connection, closeRequested) =>
+        {
+            await ReadLineAsync(connection.Transport.Input);
+            waiting.TrySetResult();
+            await Task.Delay(Timeout.Infinite, closeRequested).ContinueWith(_ => { }); // a response in flight until asked to close
+            await Task.Delay(200); // ... that takes a little longer to finish
+            await connection.Transport.Output.WriteAsync(Encoding.ASCII.GetBytes("finished\n"));
+            return false;
+        });
+        var listener = Listen(door);
+        using var client = await ConnectAsync(listener);
+        await client.SendAsync(Encoding.ASCII.GetBytes("request\n"));
+        await waiting.Task.WaitAsync(Patience);
+
+        using var deadline = new CancellationTokenSource(Patience);
+        await listener.UnbindAsync(deadline.Token);
+        Assert.Null(await listener.AcceptAsync().AsTask().WaitAsync(Patience)); // Kestrel's accept loop ends
+        await listener.DisposeAsync().AsTask().WaitAsync(Patience);
+
+        Assert.Equal(0, listener.Serving);
+        Assert.Equal("finished\n", await ReadToEndAsync(client));
+        await Assert.ThrowsAsync<SocketException>(() => ConnectAsync(listener)); // no longer listening
+    }
+
+    [Fact]
+    public async Task Connections_still_open_at_the_stop_deadline_are_aborted()
+    {
+        var waiting = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var door = new FrontDoor(async (connection, _) =>
+        {
+            // Ignores the close request: reads until the connection itself ends.
+            waiting.TrySetResult();
+            while (true)
+            {
+                var read = await connection.Transport.Input.ReadAsync();
+                connection.Transport.Input.AdvanceTo(read.Buffer.End);
+                if (read.IsCompleted) return false;
+            }
+        });
+        var listener = Listen(door);
+        using var client = await ConnectAsync(listener);
+        await waiting.Task.WaitAsync(Patience);
+
+        await listener.UnbindAsync(new CancellationToken(canceled: true)); // no grace
+        await listener.DisposeAsync().AsTask().WaitAsync(Patience);
+
+        Assert.Equal(0, listener.Serving);
+        Assert.Equal("", await ReadToEndAsync(client));
+    }
+
+    [Fact]
+    public async Task A_connection_handed_over_after_the_listener_stopped_accepting_is_closed_and_reported()
+    {
+        var waiting = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var door = new FrontDoor(async (connection, closeRequested) =>
+        {
+            waiting.TrySetResult();
+            await Task.Delay(Timeout.Infinite, closeRequested).ContinueWith(_ => { });
+            return true; // wants Kestrel, which no longer accepts
+        });
+        var listener = Listen(door);
+        using var client = await ConnectAsync(listener);
+        await waiting.Task.WaitAsync(Patience);
+
+        using var deadline = new CancellationTokenSource(Patience);
+        await listener.UnbindAsync(deadline.Token);
+        await listener.DisposeAsync().AsTask().WaitAsync(Patience);
+
+        Assert.Equal(1, door.DroppedCount);
+        Assert.Equal("", await ReadToEndAsync(client));
+    }
+
+    private static LoopConnectionListener Listen(IConnectionFrontDoor door) =>
+        new(new IPEndPoint(IPAddress.Loopback, 0), EventLoopGroup.Shared, Pool, NullLogger.Instance, door);
+
+    private static async Task<Socket> ConnectAsync(LoopConnectionListener listener)
+    {
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            await socket.ConnectAsync(listener.EndPoint);
+            return socket;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    private static async Task<string> ReadLineAsync(PipeReader input)
+    {
+        while (true)
+        {
+            var read = await input.ReadAsync();
+            var buffer = read.Buffer;
+            if (buffer.PositionOf((byte)'\n') is { } end)
+            {
+                var line = Encoding.ASCII.GetString(buffer.Slice(0, end));
+                input.AdvanceTo(buffer.GetPosition(1, end));
+                return line;
+            }
+            if (read.IsCompleted) throw new InvalidOperationException("the connection ended before a line");
+            input.AdvanceTo(buffer.Start, buffer.End);
+        }
+    }
+
+    private static async Task<string> ReadToEndAsync(Socket client)
+    {
+        using var deadline = new CancellationTokenSource(Patience);
+        var text = new StringBuilder();
+        var buffer = new byte[256];
+        while (true)
+        {
+            int n;
+            try
+            {
+                n = await client.ReceiveAsync(buffer, SocketFlags.None, deadline.Token);
+            }
+            catch (SocketException ex) when (ex.SocketErrorCode == SocketError.ConnectionReset)
+            {
+                return text.ToString();
+            }
+            if (n == 0) return text.ToString();
+            text.Append(Encoding.ASCII.GetString(buffer, 0, n));
+        }
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        var until = DateTime.UtcNow + Patience;
+        while (!condition())
+        {
+            if (DateTime.UtcNow > until) throw new TimeoutException("condition not met");
+            await Task.Delay(10);
+        }
+    }
+
+    private sealed class FrontDoor(Func<ConnectionContext, CancellationToken, Task<bool>> serve) : IConnectionFrontDoor
+    {
+        private int _dropped;
+
+        public int DroppedCount => Volatile.Read(ref _dropped);
+
+        public async ValueTask<bool> ServeAsync(ConnectionContext connection, CancellationToken closeRequested) => await serve(connection, closeRequested);
+
+        public void Dropped(ConnectionContext connection) => Interlocked.Increment(ref _dropped);
+    }
+}
