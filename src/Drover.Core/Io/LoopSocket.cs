@@ -210,7 +210,8 @@ public sealed class LoopSocket : IConnectedSocket
         }
     }
 
-    /// <summary>Accepts one connection from this listening socket (waiting for one if none is queued).</summary>
+    /// <summary>Accepts one connection from this listening socket (waiting for one if none is queued); awaited once.</summary>
+    [AsyncMethodBuilder(typeof(PerThreadPoolingValueTaskMethodBuilder<>))]
     public async ValueTask<(SafeHandle Handle, IPEndPoint? Remote)> AcceptAsync(CancellationToken cancellationToken = default)
     {
         while (true)

@@ -2,9 +2,11 @@ using System.Buffers;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Threading.Channels;
 using Drover.Core.Io;
+using Drover.Core.Threading;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Logging;
 
@@ -68,7 +70,7 @@ internal sealed class LoopConnectionListener : IConnectionListener
         if (frontDoor is not null)
         {
             _serving = new ConcurrentDictionary<LoopConnection, byte>();
-            _handedOver = Channel.CreateUnbounded<ConnectionContext>(new UnboundedChannelOptions { SingleReader = true });
+            _handedOver = Channel.CreateUnbounded<ConnectionContext>(); // read by Kestrel's accept loop, and on dispose by this listener
             _ = AcceptForFrontDoorAsync();
         }
     }
@@ -98,12 +100,22 @@ internal sealed class LoopConnectionListener : IConnectionListener
 
     private async Task AcceptForFrontDoorAsync()
     {
-        while (await AcceptOneAsync(CancellationToken.None).ConfigureAwait(false) is LoopConnection connection)
+        try
         {
-            _serving![connection] = 0;
-            _ = ServeAtFrontDoorAsync(connection);
+            while (await AcceptOneAsync(CancellationToken.None).ConfigureAwait(false) is LoopConnection connection)
+            {
+                _serving![connection] = 0;
+                _ = ServeAtFrontDoorAsync(connection);
+            }
         }
-        _handedOver!.Writer.TryComplete();
+        catch (Exception ex)
+        {
+            _logger.LogError(ex, "Accepting on {EndPoint} stopped", EndPoint);
+        }
+        finally
+        {
+            _handedOver!.Writer.TryComplete();
+        }
     }
 
     private async Task ServeAtFrontDoorAsync(LoopConnection connection)
@@ -118,11 +130,9 @@ internal sealed class LoopConnectionListener : IConnectionListener
             _logger.LogError(ex, "Unhandled exception while serving connection {ConnectionId}", connection.ConnectionId);
         }
         _serving!.TryRemove(connection, out _);
-        if (handOver && Volatile.Read(ref _unbound) == 0 && _handedOver!.Writer.TryWrite(connection))
-        {
-            if (Volatile.Read(ref _unbound) != 0) _ = DropHandedOverAsync(); // unbound meanwhile: Kestrel may not read it
-        }
-        else
+        // Kestrel's accept loop reads what was written before the channel completed on unbind; what it
+        // leaves (it stopped reading) is dropped when the listener is disposed.
+        if (!handOver || !_handedOver!.Writer.TryWrite(connection))
         {
             if (handOver) _frontDoor!.Dropped(connection);
             await connection.DisposeAsync().ConfigureAwait(false);
@@ -139,6 +149,7 @@ internal sealed class LoopConnectionListener : IConnectionListener
         }
     }
 
+    [AsyncMethodBuilder(typeof(PerThreadPoolingValueTaskMethodBuilder<>))]
     private async ValueTask<ConnectionContext?> AcceptOneAsync(CancellationToken cancellationToken)
     {
         while (true)

@@ -44,7 +44,7 @@ internal sealed class FastPathConnection
     private readonly byte[] _clientIp;
     private readonly ulong _clientIpHash;
     private readonly CancellationTokenSource _timeout = new();
-    // Kestrel asks connections to close when the listener stops (shutdown, or a reload removed it):
+    // The listener (or Kestrel) asks connections to close when it stops (shutdown, or a reload removed it):
     // the response in flight finishes with "Connection: close" and an idle connection ends at once.
     private readonly CancellationToken _closeRequested;
     // The client connection's event loop under the epoll engine: backend connections opened for it join it.
@@ -97,7 +97,7 @@ internal sealed class FastPathConnection
     [AsyncMethodBuilder(typeof(PerThreadPoolingValueTaskMethodBuilder<>))]
     public async ValueTask<bool> ServeAsync()
     {
-        // Wakes an idle wait for the next request when Kestrel asks the connection to close (once per connection, not per request).
+        // Wakes an idle wait for the next request when the listener asks the connection to close (once per connection, not per request).
         using var wake = _closeRequested.CanBeCanceled
             ? _closeRequested.UnsafeRegister(static input => ((PipeReader)input!).CancelPendingRead(), _input)
             : default;

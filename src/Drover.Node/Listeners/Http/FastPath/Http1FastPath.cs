@@ -11,7 +11,9 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 namespace Drover.Node.Listeners.Http.FastPath;
 
 /// <summary>
-/// The HTTP/1.1 fast path, a Kestrel connection middleware in front of Kestrel's HTTP stack. Plain
+/// The HTTP/1.1 fast path, in front of Kestrel's HTTP stack: on the epoll engine the listener's
+/// <see cref="IConnectionFrontDoor"/> (connections reach it before Kestrel), on .NET sockets a
+/// Kestrel connection middleware. Plain
 /// keep-alive HTTP/1.1 requests that a strict parser accepts are proxied here over pooled backend
 /// connections, without the ASP.NET pipeline, HttpContext or HttpClient. Anything else (HTTP/2,
 /// h2c, upgrades, chunked or Expect requests, HTTP/1.0, absolute URIs, escaped paths, cookie
