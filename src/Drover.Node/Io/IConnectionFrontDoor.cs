@@ -10,7 +10,11 @@ namespace Drover.Node.Io;
 public interface IConnectionFrontDoor
 {
     /// <summary>Serves <paramref name="connection"/> until it ends (false) or must go to Kestrel (true); awaited once.</summary>
-    /// <param name="closeRequested">Fires when the listener stops: finish the request in flight, then close.</param>
+    /// <param name="closeRequested">
+    /// Fires when the listener stops: finish the request in flight, then close. The listener then also cancels the
+    /// pending read of the connection's input (<see cref="System.IO.Pipelines.PipeReader.CancelPendingRead"/>), so an
+    /// idle wait wakes without a registration on this token, which every connection of the listener shares.
+    /// </param>
     ValueTask<bool> ServeAsync(ConnectionContext connection, CancellationToken closeRequested);
 
     /// <summary>A connection that was to go to Kestrel closed instead: the listener had stopped accepting.</summary>

@@ -206,6 +206,7 @@ internal sealed class LoopConnectionListener : IConnectionListener
         {
             _handedOver!.Writer.TryComplete();
             _closeRequested.Cancel(); // idle front-door connections close now, busy ones after their response
+            foreach (var connection in _serving!.Keys) connection.Transport.Input.CancelPendingRead(); // wakes the idle ones
             if (_serving!.IsEmpty) _drained.TrySetResult();
         }
         return ValueTask.CompletedTask;

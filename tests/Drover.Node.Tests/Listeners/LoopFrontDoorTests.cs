@@ -97,6 +97,33 @@ public sealed class LoopFrontDoorTests
     }
 
     [Fact]
+    public async Task Stopping_wakes_a_connection_idle_in_a_read()
+    {
+        // As the fast path waits for a keep-alive connection's next request: blocked in a read, no
+        // registration on the close token. The listener cancels that read when it asks for the close.
+        var reading = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var door = new FrontDoor(async (connection, closeRequested) =>
+        {
+            var pending = connection.Transport.Input.ReadAsync();
+            reading.TrySetResult();
+            var read = await pending;
+            var woken = read.IsCanceled && read.Buffer.IsEmpty && closeRequested.IsCancellationRequested;
+            connection.Transport.Input.AdvanceTo(read.Buffer.Start);
+            await connection.Transport.Output.WriteAsync(Encoding.ASCII.GetBytes($"woken: {woken}\n"));
+            return false;
+        });
+        var listener = Listen(door);
+        using var client = await ConnectAsync(listener);
+        await reading.Task.WaitAsync(Patience);
+
+        using var deadline = new CancellationTokenSource(Patience);
+        await listener.UnbindAsync(deadline.Token);
+        await listener.DisposeAsync().AsTask().WaitAsync(Patience);
+
+        Assert.Equal("woken: True\n", await ReadToEndAsync(client));
+    }
+
+    [Fact]
     public async Task Connections_still_open_at_the_stop_deadline_are_aborted()
     {
         var waiting = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -47,6 +47,9 @@ internal sealed class FastPathConnection
     // The listener (or Kestrel) asks connections to close when it stops (shutdown, or a reload removed it):
     // the response in flight finishes with "Connection: close" and an idle connection ends at once.
     private readonly CancellationToken _closeRequested;
+    // False when the caller wakes an idle read itself on a close request (the epoll listener, whose token
+    // is shared by all its connections: a registration per connection would contend on that token's lock).
+    private readonly bool _wakeOnCloseRequest;
     // The client connection's event loop under the epoll engine: backend connections opened for it join it.
     private readonly EventLoop? _loop;
     private byte[]? _headScratch;
@@ -75,7 +78,7 @@ internal sealed class FastPathConnection
     private int _logRetries;
     private AccessLogEnd _logEnd;
 
-    public FastPathConnection(Http1FastPath fastPath, ConnectionContext connection, CancellationToken closeRequested)
+    public FastPathConnection(Http1FastPath fastPath, ConnectionContext connection, CancellationToken closeRequested, bool wakeOnCloseRequest = true)
     {
         _fastPath = fastPath;
         _heads = HeadsPool.Get();
@@ -88,6 +91,7 @@ internal sealed class FastPathConnection
         _clientIp = Encoding.ASCII.GetBytes(address?.ToString() ?? "unknown");
         _clientIpHash = RequestHashing.HashAddress(address);
         _closeRequested = closeRequested;
+        _wakeOnCloseRequest = wakeOnCloseRequest;
         _loop = (connection as IEventLoopFeature ?? connection.Features.Get<IEventLoopFeature>())?.Loop;
         _logging = fastPath.AccessLog.Enabled;
         if (_logging) _clientText = connection.RemoteEndPoint?.ToString() ?? "-";
@@ -98,7 +102,7 @@ internal sealed class FastPathConnection
     public async ValueTask<bool> ServeAsync()
     {
         // Wakes an idle wait for the next request when the listener asks the connection to close (once per connection, not per request).
-        using var wake = _closeRequested.CanBeCanceled
+        using var wake = _wakeOnCloseRequest && _closeRequested.CanBeCanceled
             ? _closeRequested.UnsafeRegister(static input => ((PipeReader)input!).CancelPendingRead(), _input)
             : default;
         try

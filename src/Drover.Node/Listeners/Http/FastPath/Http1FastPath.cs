@@ -87,7 +87,8 @@ public sealed class Http1FastPath(RouteTable<PoolHandle> routes, ListenerTimeout
         var handOver = false;
         try
         {
-            handOver = await new FastPathConnection(this, connection, closeRequested).ServeAsync();
+            // The listener cancels the connection's pending read when it requests the close (see IConnectionFrontDoor).
+            handOver = await new FastPathConnection(this, connection, closeRequested, wakeOnCloseRequest: false).ServeAsync();
             return handOver;
         }
         finally
