@@ -13,26 +13,54 @@ namespace Drover.Core.Io;
 /// buffer, or EAGAIN); otherwise it waits for the next event without trying. Sends go straight to
 /// the kernel and wait for writability only when the send buffer is full. One reader and one writer
 /// at a time; the two may be on different threads.
+/// <para>
+/// An accepted socket may join epoll only when it first has to wait (<see cref="FromAccepted"/>), as
+/// HAProxy's speculative I/O does: the request is usually there when the connection is accepted, and
+/// a connection that ends before it must wait (a new connection per request) costs no epoll_ctl.
+/// </para>
 /// </summary>
 public sealed class LoopSocket : IConnectedSocket
 {
     private readonly ReadinessSignal _readable = new();
     private readonly ReadinessSignal _writable = new();
-    // The read event count when a receive last found the socket drained. A new socket counts as
-    // drained: registering it reports data already waiting as an event, so nothing is missed.
+    // The read event count when a receive last found the socket drained. A registered new socket counts
+    // as drained: registering it reports data already waiting as an event, so nothing is missed. One not
+    // yet registered counts as not drained (-1): the first receive tries recv at once.
     private int _drainedAt;
+    // 1 once the socket joined its loop's epoll (at once, or when it first had to wait).
+    private int _registered;
     // Set once epoll reported that the peer closed its side (or the socket failed). No edge follows
     // that one, so from then on a short read never counts as drained: the end of stream is still to
     // be read, and the next receive must reach recv to see it.
     private volatile bool _readClosed;
     private int _disposed;
+    // A listening socket's: whether accepted sockets come with TCP_NODELAY (only its one accepting caller touches it).
+    private AcceptedNoDelay _acceptedNoDelay;
 
-    internal LoopSocket(EventLoop loop, SafeHandle handle)
+    internal LoopSocket(EventLoop loop, SafeHandle handle, bool registerWhenWaiting = false)
     {
         Loop = loop;
         Handle = handle;
+        if (registerWhenWaiting)
+        {
+            _drainedAt = -1;
+            return;
+        }
+        _registered = 1;
         loop.Register(this);
     }
+
+    /// <summary>
+    /// Joins the loop's epoll before a wait, if the socket has not yet. Registering (edge-triggered)
+    /// reports readiness that is already there as an event, so data or room that came before is not missed.
+    /// </summary>
+    private void EnsureRegistered()
+    {
+        if (Volatile.Read(ref _registered) == 0 && Interlocked.Exchange(ref _registered, 1) == 0) Loop.Register(this);
+    }
+
+    /// <summary>False when a receive now would find nothing (the last one drained the socket and epoll reported nothing since).</summary>
+    public bool MayBeReadable => _readable.Events != _drainedAt;
 
     public EventLoop Loop { get; }
 
@@ -60,6 +88,7 @@ public sealed class LoopSocket : IConnectedSocket
     {
         while (true)
         {
+            EnsureRegistered();
             await _readable.WaitAsync(_drainedAt, cancellationToken).ConfigureAwait(false);
             ThrowIfClosed(_readable);
             if (TryReceive(buffer.Span, out var received)) return received;
@@ -67,8 +96,12 @@ public sealed class LoopSocket : IConnectedSocket
     }
 
     /// <summary>Completes when a receive would find data (or the end), without taking any.</summary>
-    public ValueTask WaitReadableAsync(CancellationToken cancellationToken = default) =>
-        _readable.Events != _drainedAt ? ValueTask.CompletedTask : _readable.WaitAsync(_drainedAt, cancellationToken);
+    public ValueTask WaitReadableAsync(CancellationToken cancellationToken = default)
+    {
+        if (_readable.Events != _drainedAt) return ValueTask.CompletedTask;
+        EnsureRegistered();
+        return _readable.WaitAsync(_drainedAt, cancellationToken);
+    }
 
     /// <summary>One receive if epoll reported data since the socket was last drained; false when there is nothing to take.</summary>
     private unsafe bool TryReceive(Span<byte> buffer, out int received)
@@ -117,6 +150,7 @@ public sealed class LoopSocket : IConnectedSocket
     {
         while (true)
         {
+            EnsureRegistered();
             await _writable.WaitAsync(writableSeen, cancellationToken).ConfigureAwait(false);
             ThrowIfClosed(_writable);
             var sent = TrySend(data.Span, out writableSeen);
@@ -166,6 +200,7 @@ public sealed class LoopSocket : IConnectedSocket
                 data = data.Slice(sent);
                 continue;
             }
+            EnsureRegistered();
             await _writable.WaitAsync(writableSeen, cancellationToken).ConfigureAwait(false);
             ThrowIfClosed(_writable);
         }
@@ -234,7 +269,9 @@ public sealed class LoopSocket : IConnectedSocket
             if (fd >= 0)
             {
                 remote = Libc.ReadSocketAddress(new ReadOnlySpan<byte>(address, length));
-                return new FileDescriptor(fd);
+                var accepted = new FileDescriptor(fd);
+                if (_acceptedNoDelay != AcceptedNoDelay.Inherited) EnsureNoDelay(accepted);
+                return accepted;
             }
             var errno = Libc.LastError;
             // EINTR, and ECONNABORTED (the client gave up while queued): take the next one.
@@ -245,19 +282,44 @@ public sealed class LoopSocket : IConnectedSocket
         }
     }
 
-    /// <summary>Wraps a connected (accepted) non-blocking socket and registers it with <paramref name="loop"/>.</summary>
-    public static unsafe LoopSocket FromConnected(EventLoop loop, SafeHandle handle)
-    {
-        var nodelay = 1;
-        Libc.SetSockOpt(handle, Libc.IPPROTO_TCP, Libc.TCP_NODELAY, &nodelay, sizeof(int));
-        return new LoopSocket(loop, handle);
-    }
+    /// <summary>
+    /// Wraps a socket from <see cref="AcceptAsync"/> (non-blocking, TCP_NODELAY on) and registers it with <paramref name="loop"/>:
+    /// at once, or with <paramref name="registerWhenWaiting"/> only when a receive or send first has to wait. Only for a
+    /// caller on <paramref name="loop"/>'s own thread, whose first receive (speculative: it tries recv before any event)
+    /// then runs on the thread that the socket's events will.
+    /// </summary>
+    public static LoopSocket FromAccepted(EventLoop loop, SafeHandle handle, bool registerWhenWaiting = false) => new(loop, handle, registerWhenWaiting);
 
-    /// <summary>Wraps a listening socket (made non-blocking here) so that <see cref="AcceptAsync"/> waits on <paramref name="loop"/>.</summary>
+    /// <summary>
+    /// Wraps a listening socket (made non-blocking here) so that <see cref="AcceptAsync"/> waits on <paramref name="loop"/>.
+    /// TCP_NODELAY is set on the listening socket: Linux copies it to every accepted one, which saves a
+    /// setsockopt per connection (checked on the first accept; set on each one where it is not copied).
+    /// </summary>
     public static LoopSocket FromListening(EventLoop loop, Socket listening)
     {
         listening.Blocking = false;
+        listening.NoDelay = true;
         return new LoopSocket(loop, listening.SafeHandle);
+    }
+
+    private enum AcceptedNoDelay
+    {
+        Unknown,
+        Inherited,
+        SetEach,
+    }
+
+    private unsafe void EnsureNoDelay(SafeHandle accepted)
+    {
+        int on = 0, length = sizeof(int);
+        if (_acceptedNoDelay == AcceptedNoDelay.Unknown)
+        {
+            var inherited = Libc.GetSockOpt(accepted, Libc.IPPROTO_TCP, Libc.TCP_NODELAY, &on, &length) == 0 && on != 0;
+            _acceptedNoDelay = inherited ? AcceptedNoDelay.Inherited : AcceptedNoDelay.SetEach;
+            if (inherited) return;
+        }
+        on = 1;
+        Libc.SetSockOpt(accepted, Libc.IPPROTO_TCP, Libc.TCP_NODELAY, &on, sizeof(int));
     }
 
     /// <summary>Connects a new socket to <paramref name="endPoint"/> (TCP_NODELAY on), registered with <paramref name="loop"/>.</summary>
@@ -355,7 +417,8 @@ public sealed class LoopSocket : IConnectedSocket
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
-        Loop.Unregister(this);
+        // Claims the registration too: a wait racing with the close must not register a closing descriptor.
+        if (Interlocked.Exchange(ref _registered, 1) == 1) Loop.Unregister(this);
         // The descriptor closes first (once no syscall holds it), so a waiter woken below fails at once.
         Handle.Dispose();
         _readable.Close();

@@ -17,6 +17,12 @@ public interface IConnectionFrontDoor
     /// </param>
     ValueTask<bool> ServeAsync(ConnectionContext connection, CancellationToken closeRequested);
 
+    /// <summary>
+    /// True when the door reads on demand: its connections start with their receive loop paused
+    /// (<see cref="IReceivePauseFeature"/>), and the door resumes it before any read that may wait for the client.
+    /// </summary>
+    bool ReceivesOnDemand { get; }
+
     /// <summary>A connection that was to go to Kestrel closed instead: the listener had stopped accepting.</summary>
     void Dropped(ConnectionContext connection);
 }

@@ -3,6 +3,7 @@ using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
+using System.Threading.Tasks.Sources;
 using Drover.Core.Io;
 using Drover.Core.Threading;
 using Microsoft.AspNetCore.Connections;
@@ -20,37 +21,42 @@ namespace Drover.Node.Io;
 /// application is sent on the writer's thread before its flush returns.
 /// </summary>
 internal sealed class LoopConnection : ConnectionContext, IConnectionIdFeature, IConnectionTransportFeature, IConnectionItemsFeature,
-    IMemoryPoolFeature, IConnectionLifetimeFeature, IConnectionEndPointFeature, IEventLoopFeature
+    IMemoryPoolFeature, IConnectionLifetimeFeature, IConnectionEndPointFeature, IEventLoopFeature, IReceivePauseFeature, IValueTaskSource
 {
     private const int MinimumReceive = 2048;
+
+    // The receive loop's state (IReceivePauseFeature): running; paused (it waits for no more data); parked (paused, and waiting to be resumed).
+    private const int Receiving = 0;
+    private const int ReceivePaused = 1;
+    private const int ReceiveParked = 2;
 
     private static long s_lastId;
 
     private readonly LoopSocket _socket;
     private readonly ILogger _logger;
     private readonly IDuplexPipe _application;
-    private readonly CancellationTokenSource _closed = new();
-    private readonly TaskCompletionSource _closedFired = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    // Made when first asked for (by Kestrel: a connection the front door serves alone never needs it).
+    // Made when first asked for (by Kestrel: a connection the front door serves alone never needs them).
     private FeatureCollection? _features;
+    private CancellationTokenSource? _closed;
+    private int _closedFired;
     private readonly object _shutdownLock = new();
     private Task? _processing;
-    private bool _shutdown;
+    private volatile bool _shutdown;
     private Exception? _shutdownReason;
     private string? _id;
     private IDictionary<object, object?>? _items;
-    private CancellationToken _connectionClosed;
-    // Set once Kestrel (or anyone) has read ConnectionClosed: only then can its cancellation run callbacks.
-    private bool _closedObserved;
+    private CancellationToken? _connectionClosedSet;
+    private int _receiveState;
+    private ManualResetValueTaskSourceCore<bool> _resumed = new() { RunContinuationsAsynchronously = false };
 
-    public LoopConnection(LoopSocket socket, EndPoint? local, EndPoint? remote, LoopPipeOptions options, ILogger logger)
+    public LoopConnection(LoopSocket socket, EndPoint? local, EndPoint? remote, LoopPipeOptions options, ILogger logger, bool receivePaused = false)
     {
         _socket = socket;
+        _receiveState = receivePaused ? ReceivePaused : Receiving;
         _logger = logger;
         LocalEndPoint = local;
         RemoteEndPoint = remote;
         MemoryPool = options.Input.Pool;
-        _connectionClosed = _closed.Token;
         var fromClient = new Pipe(options.Input);
         var toClient = new Pipe(options.Output);
         Transport = new DuplexPipe(fromClient.Reader, toClient.Writer);
@@ -93,12 +99,20 @@ internal sealed class LoopConnection : ConnectionContext, IConnectionIdFeature, 
 
     public override CancellationToken ConnectionClosed
     {
-        get
-        {
-            Volatile.Write(ref _closedObserved, true);
-            return _connectionClosed;
-        }
-        set => _connectionClosed = value;
+        get => _connectionClosedSet ?? ObserveClosed();
+        set => _connectionClosedSet = value;
+    }
+
+    /// <summary>Someone (Kestrel) reads ConnectionClosed: from now on its cancellation may run their callbacks.</summary>
+    private CancellationToken ObserveClosed()
+    {
+        var closed = Volatile.Read(ref _closed);
+        if (closed is not null) return closed.Token;
+        var made = new CancellationTokenSource();
+        closed = Interlocked.CompareExchange(ref _closed, made, null) ?? made;
+        if (!ReferenceEquals(closed, made)) made.Dispose();
+        else if (Volatile.Read(ref _closedFired) != 0) closed.Cancel(); // the connection ended before anyone asked
+        return closed.Token;
     }
 
     public override EndPoint? LocalEndPoint { get; set; }
@@ -136,8 +150,14 @@ internal sealed class LoopConnection : ConnectionContext, IConnectionIdFeature, 
         {
             while (true)
             {
+                // Paused, and the socket has nothing more: no wait for data (so a socket that has not yet had to wait does not join epoll).
+                if (Volatile.Read(ref _receiveState) != Receiving && !_socket.MayBeReadable) await ParkAsync().ConfigureAwait(false);
+                if (_shutdown) break;
                 // An idle connection holds no buffer: wait for data first, then take memory for it.
                 await _socket.WaitReadableAsync().ConfigureAwait(false);
+                // Our side has ended the connection (its shutdown is what woke us): what the client sent since is not wanted,
+                // so no recv to learn that (HAProxy does not read after its close either).
+                if (_shutdown) break;
                 var buffer = input.GetMemory(MinimumReceive);
                 var received = await _socket.ReceiveAsync(buffer).ConfigureAwait(false);
                 if (received == 0) break; // FIN
@@ -157,9 +177,8 @@ internal sealed class LoopConnection : ConnectionContext, IConnectionIdFeature, 
         finally
         {
             input.Complete(_shutdownReason ?? error);
-            FireConnectionClosed();
             // Kestrel disposes a connection only after its ConnectionClosed token fired.
-            await _closedFired.Task.ConfigureAwait(false);
+            if (FireConnectionClosed() is { } firing) await firing.ConfigureAwait(false);
         }
     }
 
@@ -196,22 +215,44 @@ internal sealed class LoopConnection : ConnectionContext, IConnectionIdFeature, 
         }
     }
 
-    private void FireConnectionClosed()
+    /// <summary>Cancels ConnectionClosed if anyone has read it; the task completes when its callbacks have run.</summary>
+    private Task? FireConnectionClosed()
     {
-        if (!Volatile.Read(ref _closedObserved))
-        {
-            // Served by the front door alone: no callbacks to run, so no hop to the thread pool.
-            _closed.Cancel();
-            _closedFired.TrySetResult();
-            return;
-        }
+        Interlocked.Exchange(ref _closedFired, 1); // a full fence: an ObserveClosed racing with this sees the flag or is seen
+        // Served by the front door alone: nobody to tell, no hop to the thread pool (a later reader gets a cancelled token).
+        if (Volatile.Read(ref _closed) is not { } closed) return null;
         // Off the loop thread: Kestrel's callbacks on this token may do real work.
-        ThreadPool.UnsafeQueueUserWorkItem(static connection =>
+        var fired = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        ThreadPool.UnsafeQueueUserWorkItem(static state =>
         {
-            connection._closed.Cancel();
-            connection._closedFired.TrySetResult();
-        }, this, preferLocal: false);
+            state.Closed.Cancel();
+            state.Fired.TrySetResult();
+        }, (Closed: closed, Fired: fired), preferLocal: false);
+        return fired.Task;
     }
+
+    public void PauseReceiving() => Interlocked.CompareExchange(ref _receiveState, ReceivePaused, Receiving);
+
+    public void ResumeReceiving()
+    {
+        if (Interlocked.Exchange(ref _receiveState, Receiving) == ReceiveParked) _resumed.SetResult(true);
+    }
+
+    /// <summary>The receive loop waits, paused, until resumed (or the connection shuts down).</summary>
+    private ValueTask ParkAsync()
+    {
+        _resumed.Reset();
+        if (Interlocked.CompareExchange(ref _receiveState, ReceiveParked, ReceivePaused) != ReceivePaused) return ValueTask.CompletedTask; // resumed meanwhile
+        if (_shutdown) ResumeReceiving(); // shut down meanwhile: its wake-up may have come before we parked
+        return new ValueTask(this, _resumed.Version);
+    }
+
+    void IValueTaskSource.GetResult(short token) => _resumed.GetResult(token);
+
+    ValueTaskSourceStatus IValueTaskSource.GetStatus(short token) => _resumed.GetStatus(token);
+
+    void IValueTaskSource.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _resumed.OnCompleted(continuation, state, token, flags);
 
     /// <summary>Both directions end: the client sees FIN, and the receive loop wakes with the end of the stream.</summary>
     private void Shutdown(Exception? reason)
@@ -219,11 +260,12 @@ internal sealed class LoopConnection : ConnectionContext, IConnectionIdFeature, 
         lock (_shutdownLock)
         {
             if (_shutdown) return;
-            _shutdown = true;
             // Kestrel's stack, if it has the connection, reads why its input ended; the front door alone does not.
-            _shutdownReason = reason ?? (Volatile.Read(ref _closedObserved) ? new ConnectionAbortedException("The connection's send side completed.") : null);
+            _shutdownReason = reason ?? (Volatile.Read(ref _closed) is not null ? new ConnectionAbortedException("The connection's send side completed.") : null);
+            _shutdown = true; // after the reason: a receive that sees this flag completes its input with it
             _socket.Shutdown();
         }
+        ResumeReceiving(); // a paused receive loop ends now (outside the lock: it continues inline)
     }
 
     public override void Abort(ConnectionAbortedException abortReason)
@@ -238,7 +280,7 @@ internal sealed class LoopConnection : ConnectionContext, IConnectionIdFeature, 
         Transport.Input.Complete();
         Transport.Output.Complete();
         if (_processing is not null) await _processing.ConfigureAwait(false);
-        _closed.Dispose();
+        _closed?.Dispose();
     }
 
     private sealed class DuplexPipe(PipeReader input, PipeWriter output) : IDuplexPipe

@@ -130,6 +130,7 @@ internal sealed class LoopConnectionListener : IConnectionListener
             _logger.LogError(ex, "Unhandled exception while serving connection {ConnectionId}", connection.ConnectionId);
         }
         _serving!.TryRemove(connection, out _);
+        if (handOver) connection.ResumeReceiving(); // Kestrel reads as it likes
         // Kestrel's accept loop reads what was written before the channel completed on unbind; what it
         // leaves (it stopped reading) is dropped when the listener is disposed.
         if (!handOver || !_handedOver!.Writer.TryWrite(connection))
@@ -182,10 +183,14 @@ internal sealed class LoopConnectionListener : IConnectionListener
             }
             try
             {
-                var socket = LoopSocket.FromConnected(_loops.Next(), handle);
+                // A front-door connection that lands on this loop reads its request speculatively, right here,
+                // and joins epoll only if it has to wait (one that lands on another loop joins it at once:
+                // its events, and so its work, run there).
+                var loop = _loops.Next();
+                var socket = LoopSocket.FromAccepted(loop, handle, registerWhenWaiting: _frontDoor is not null && loop == EventLoop.Current);
                 // Bound to a wildcard address, the connection's own local address needs a getsockname.
                 var local = _wildcard ? socket.LocalEndPoint ?? EndPoint : EndPoint;
-                var connection = new LoopConnection(socket, local, remote, _pipeOptions, _logger);
+                var connection = new LoopConnection(socket, local, remote, _pipeOptions, _logger, receivePaused: _frontDoor?.ReceivesOnDemand == true);
                 connection.Start();
                 return connection;
             }

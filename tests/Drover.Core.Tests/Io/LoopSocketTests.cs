@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Text;
 using Drover.Core.Io;
 using Xunit;
 
@@ -39,7 +40,7 @@ public sealed class LoopSocketTests : IDisposable
         await client.SendAsync("ping"u8.ToArray(), CancellationToken.None).AsTask().WaitAsync(Timeout);
         var buffer = new byte[16];
         var n = await server.ReceiveAsync(buffer).WaitAsync(Timeout);
-        Assert.Equal("ping", System.Text.Encoding.ASCII.GetString(buffer, 0, n));
+        Assert.Equal("ping", Encoding.ASCII.GetString(buffer, 0, n));
 
         // The loop has seen no data yet: the receive waits for the event (no data is there to take).
         var receiving = client.ReceiveAsync(buffer, CancellationToken.None).AsTask();
@@ -47,7 +48,7 @@ public sealed class LoopSocketTests : IDisposable
         Assert.False(receiving.IsCompleted);
         await server.SendAsync("pong"u8.ToArray());
         n = await receiving.WaitAsync(Timeout);
-        Assert.Equal("pong", System.Text.Encoding.ASCII.GetString(buffer, 0, n));
+        Assert.Equal("pong", Encoding.ASCII.GetString(buffer, 0, n));
 
         server.Shutdown(SocketShutdown.Send);
         Assert.Equal(0, await client.ReceiveAsync(buffer, CancellationToken.None).AsTask().WaitAsync(Timeout));
@@ -112,7 +113,7 @@ public sealed class LoopSocketTests : IDisposable
 
         await server.SendAsync("later"u8.ToArray());
         var n = await client.ReceiveAsync(buffer, CancellationToken.None).AsTask().WaitAsync(Timeout);
-        Assert.Equal("later", System.Text.Encoding.ASCII.GetString(buffer, 0, n));
+        Assert.Equal("later", Encoding.ASCII.GetString(buffer, 0, n));
     }
 
     [Fact]
@@ -178,7 +179,7 @@ public sealed class LoopSocketTests : IDisposable
                 clients.Add(client);
                 await client.ConnectAsync(listening.LocalEndPoint!);
                 var (handle, remote) = await accepting.AcceptAsync().AsTask().WaitAsync(Timeout);
-                using var accepted = LoopSocket.FromConnected(_loops.Next(), handle);
+                using var accepted = LoopSocket.FromAccepted(_loops.Next(), handle);
                 Assert.Equal(((IPEndPoint)client.LocalEndPoint!).Port, remote!.Port);
                 await client.SendAsync(new[] { (byte)i });
                 var buffer = new byte[4];
@@ -190,6 +191,87 @@ public sealed class LoopSocketTests : IDisposable
         {
             foreach (var client in clients) client.Dispose();
         }
+    }
+
+    [Fact]
+    public async Task Accepted_sockets_have_nagle_off_without_a_setsockopt_each()
+    {
+        // The listening socket carries TCP_NODELAY and Linux copies it to each accepted socket; the first
+        // accept checks that it did (and sets it on each one where it would not).
+        var (listening, accepting) = Listen();
+        using var _ = listening;
+        using var __ = accepting;
+        Assert.True(listening.NoDelay);
+        for (var i = 0; i < 3; i++)
+        {
+            using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            await client.ConnectAsync(listening.LocalEndPoint!);
+            var (handle, _) = await accepting.AcceptAsync().AsTask().WaitAsync(Timeout);
+            using var accepted = LoopSocket.FromAccepted(_loops.Next(), handle);
+            using var view = new Socket(new SafeSocketHandle(handle.DangerousGetHandle(), ownsHandle: false));
+            Assert.True(view.NoDelay, $"accepted socket {i} has Nagle's algorithm on");
+        }
+    }
+
+    // A loop of its own, so that its count of registered sockets is this class's alone.
+    private static readonly EventLoop OwnLoop = new EventLoopGroup(1).Loops[0];
+
+    [Fact]
+    public async Task An_accepted_socket_that_joins_epoll_when_waiting_reads_what_is_there_without_it_and_misses_nothing_after()
+    {
+        var (listening, accepting) = Listen();
+        using var _ = listening;
+        using var __ = accepting;
+        using var peer = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await peer.ConnectAsync(listening.LocalEndPoint!);
+        await peer.SendAsync("first"u8.ToArray());
+        await Task.Delay(50);
+        var (handle, _) = await accepting.AcceptAsync().AsTask().WaitAsync(Timeout);
+        var registered = OwnLoop.Registered;
+
+        using var accepted = LoopSocket.FromAccepted(OwnLoop, handle, registerWhenWaiting: true);
+        Assert.True(accepted.MayBeReadable);
+        var buffer = new byte[16];
+        var first = accepted.ReceiveAsync(buffer);
+        Assert.True(first.IsCompletedSuccessfully, "the bytes already there were not read at once");
+        Assert.Equal("first", Encoding.ASCII.GetString(buffer, 0, first.Result));
+        Assert.False(accepted.MayBeReadable); // a short read drained it
+        Assert.Equal(registered, OwnLoop.Registered); // it never had to wait
+
+        var second = accepted.ReceiveAsync(buffer).AsTask();
+        Assert.Equal(registered + 1, OwnLoop.Registered); // waiting, it joined
+        await peer.SendAsync("second"u8.ToArray());
+        Assert.Equal("second", Encoding.ASCII.GetString(buffer, 0, await second.WaitAsync(Timeout)));
+        peer.Shutdown(SocketShutdown.Send);
+        Assert.Equal(0, await accepted.ReceiveAsync(buffer).AsTask().WaitAsync(Timeout));
+
+        accepted.Dispose();
+        Assert.Equal(registered, OwnLoop.Registered);
+    }
+
+    [Fact]
+    public async Task An_accepted_socket_that_joins_epoll_when_waiting_joins_when_its_send_buffer_is_full()
+    {
+        var (listening, accepting) = Listen();
+        using var _ = listening;
+        using var __ = accepting;
+        using var peer = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await peer.ConnectAsync(listening.LocalEndPoint!);
+        var (handle, _) = await accepting.AcceptAsync().AsTask().WaitAsync(Timeout);
+        var registered = OwnLoop.Registered;
+        using var accepted = LoopSocket.FromAccepted(OwnLoop, handle, registerWhenWaiting: true);
+
+        var data = new byte[16 * 1024 * 1024]; // more than loopback's buffers hold: the send must wait for the peer
+        new Random(7).NextBytes(data);
+        var sending = accepted.SendAsync(data, CancellationToken.None).AsTask();
+        Assert.False(sending.IsCompleted);
+        Assert.Equal(registered + 1, OwnLoop.Registered);
+
+        var received = new byte[data.Length];
+        var total = 0;
+        while (total < data.Length) total += await peer.ReceiveAsync(received.AsMemory(total)).AsTask().WaitAsync(Timeout);
+        await sending.WaitAsync(Timeout);
+        Assert.Equal(data, received);
     }
 
     [Fact]
@@ -208,7 +290,7 @@ public sealed class LoopSocketTests : IDisposable
         await Task.Delay(100);
 
         var (handle, _) = await accepting.AcceptAsync().AsTask().WaitAsync(Timeout);
-        using var accepted = LoopSocket.FromConnected(_loops.Next(), handle);
+        using var accepted = LoopSocket.FromAccepted(_loops.Next(), handle);
         var buffer = new byte[16];
         Assert.Equal(4, await accepted.ReceiveAsync(buffer, CancellationToken.None).AsTask().WaitAsync(Timeout));
         Assert.Equal(0, await accepted.ReceiveAsync(buffer, CancellationToken.None).AsTask().WaitAsync(Timeout));

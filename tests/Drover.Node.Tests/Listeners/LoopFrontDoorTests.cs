@@ -171,6 +171,117 @@ public sealed class LoopFrontDoorTests
         Assert.Equal("", await ReadToEndAsync(client));
     }
 
+    [Fact]
+    public async Task A_door_that_receives_on_demand_serves_a_request_that_came_with_its_connection_without_epoll_watching_it()
+    {
+        // As the fast path does: take the request that is already in, pause the receive loop while the
+        // response is made (a backend's answer), resume before waiting for the next request.
+        var loops = new EventLoopGroup(1); // its own loop: the registered count is this test's alone
+        var counts = new List<int>();
+        var door = new FrontDoor(async (connection, _) =>
+        {
+            var input = connection.Transport.Input;
+            var receive = (IReceivePauseFeature)connection;
+            for (var request = 1; ; request++)
+            {
+                if (!input.TryRead(out var read))
+                {
+                    receive.ResumeReceiving();
+                    read = await input.ReadAsync();
+                }
+                if (read.IsCompleted && read.Buffer.IsEmpty) return false;
+                var line = ReadLine(input, read);
+                receive.PauseReceiving();
+                await Task.Delay(100); // the backend
+                lock (counts) counts.Add(loops.Registered);
+                await connection.Transport.Output.WriteAsync(Encoding.ASCII.GetBytes($"{line} {request}\n"));
+                if (line == "close") return false;
+            }
+        }, receivesOnDemand: true);
+        await using var listener = new LoopConnectionListener(new IPEndPoint(IPAddress.Loopback, 0), loops, Pool, NullLogger.Instance, door);
+        Assert.Equal(1, loops.Registered); // the listening socket
+
+        // The loop is held while the client connects and sends, so the request is in when the connection is accepted.
+        using (var client = await ConnectHeldAsync(loops.Loops[0], listener, "close\n"))
+        {
+            Assert.Equal("close 1\n", await ReadToEndAsync(client));
+        }
+        using (var client = await ConnectHeldAsync(loops.Loops[0], listener, "keep\n"))
+        {
+            Assert.Equal("keep 1\n", await ReadSomeAsync(client));
+            await WaitUntilAsync(() => loops.Registered == 2); // waiting for its next request, the socket joined epoll
+            await client.SendAsync(Encoding.ASCII.GetBytes("close\n"));
+            Assert.Equal("close 2\n", await ReadToEndAsync(client));
+        }
+        await WaitUntilAsync(() => listener.Serving == 0 && loops.Registered == 1);
+        lock (counts)
+        {
+            // While a connection's first request was answered, its socket was not on the loop; while its second one was, it was.
+            Assert.Equal([1, 1, 2], counts);
+        }
+    }
+
+    /// <summary>Connects and sends <paramref name="request"/> while <paramref name="loop"/> is held, then lets it accept.</summary>
+    private static async Task<Socket> ConnectHeldAsync(EventLoop loop, LoopConnectionListener listener, string request)
+    {
+        using var hold = await HoldAsync(loop);
+        var client = await ConnectAsync(listener);
+        await client.SendAsync(Encoding.ASCII.GetBytes(request));
+        await Task.Delay(50);
+        return client;
+    }
+
+    /// <summary>Blocks <paramref name="loop"/>'s thread (in a continuation it runs inline) until the returned value is disposed.</summary>
+    private static async Task<IDisposable> HoldAsync(EventLoop loop)
+    {
+        using var listening = new TcpListener(IPAddress.Loopback, 0);
+        listening.Start();
+        var socket = await LoopSocket.ConnectAsync(loop, (IPEndPoint)listening.LocalEndpoint, CancellationToken.None);
+        var peer = await listening.AcceptSocketAsync();
+        var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var receiving = socket.ReceiveAsync(new byte[1]);
+        Assert.False(receiving.IsCompleted);
+        _ = BlockAsync();
+        await peer.SendAsync(new byte[] { 1 });
+        await held.Task.WaitAsync(Patience);
+        return new Hold(release, socket, peer);
+
+        async Task BlockAsync()
+        {
+            await receiving.ConfigureAwait(false); // continues inline on the loop thread that saw the byte
+            held.TrySetResult();
+            release.Task.Wait(Patience); // the loop handles no event until released
+        }
+    }
+
+    private sealed class Hold(TaskCompletionSource release, LoopSocket socket, Socket peer) : IDisposable
+    {
+        public void Dispose()
+        {
+            release.TrySetResult();
+            socket.Dispose();
+            peer.Dispose();
+        }
+    }
+
+    private static string ReadLine(PipeReader input, ReadResult read)
+    {
+        var buffer = read.Buffer;
+        var end = buffer.PositionOf((byte)'\n') ?? throw new InvalidOperationException("no whole line");
+        var line = Encoding.ASCII.GetString(buffer.Slice(0, end));
+        input.AdvanceTo(buffer.GetPosition(1, end));
+        return line;
+    }
+
+    private static async Task<string> ReadSomeAsync(Socket client)
+    {
+        using var deadline = new CancellationTokenSource(Patience);
+        var buffer = new byte[256];
+        var n = await client.ReceiveAsync(buffer, SocketFlags.None, deadline.Token);
+        return Encoding.ASCII.GetString(buffer, 0, n);
+    }
+
     private static LoopConnectionListener Listen(IConnectionFrontDoor door) =>
         new(new IPEndPoint(IPAddress.Loopback, 0), EventLoopGroup.Shared, Pool, NullLogger.Instance, door);
 
@@ -237,9 +348,11 @@ public sealed class LoopFrontDoorTests
         }
     }
 
-    private sealed class FrontDoor(Func<ConnectionContext, CancellationToken, Task<bool>> serve) : IConnectionFrontDoor
+    private sealed class FrontDoor(Func<ConnectionContext, CancellationToken, Task<bool>> serve, bool receivesOnDemand = false) : IConnectionFrontDoor
     {
         private int _dropped;
+
+        public bool ReceivesOnDemand => receivesOnDemand;
 
         public int DroppedCount => Volatile.Read(ref _dropped);
 

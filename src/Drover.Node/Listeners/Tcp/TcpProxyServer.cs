@@ -99,7 +99,7 @@ public sealed class TcpProxyServer : IListenerServer
                     loop = EventLoopGroup.Shared.Next();
                     try
                     {
-                        client = LoopSocket.FromConnected(loop, handle);
+                        client = LoopSocket.FromAccepted(loop, handle);
                     }
                     catch
                     {

@@ -14,6 +14,7 @@ using Drover.Core.Io;
 using Drover.Core.Pools;
 using Drover.Core.Threading;
 using Drover.Node.AccessLog;
+using Drover.Node.Io;
 using Drover.Node.Pools;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
@@ -52,6 +53,10 @@ internal sealed class FastPathConnection
     private readonly bool _wakeOnCloseRequest;
     // The client connection's event loop under the epoll engine: backend connections opened for it join it.
     private readonly EventLoop? _loop;
+    // Set when served by the epoll listener's front door, which reads on demand: the connection's receive loop
+    // is paused while a bodiless request is proxied and resumed before a read that may wait. A connection that
+    // closes after its response then never needs epoll to watch its socket.
+    private readonly IReceivePauseFeature? _receive;
     private byte[]? _headScratch;
     private bool _clientGone;
     private Sessions.StickyRequest? _sticky;
@@ -78,8 +83,10 @@ internal sealed class FastPathConnection
     private int _logRetries;
     private AccessLogEnd _logEnd;
 
-    public FastPathConnection(Http1FastPath fastPath, ConnectionContext connection, CancellationToken closeRequested, bool wakeOnCloseRequest = true)
+    public FastPathConnection(Http1FastPath fastPath, ConnectionContext connection, CancellationToken closeRequested, bool wakeOnCloseRequest = true,
+        IReceivePauseFeature? receive = null)
     {
+        _receive = receive;
         _fastPath = fastPath;
         _heads = HeadsPool.Get();
         _head = _heads.Request;
@@ -152,12 +159,20 @@ internal sealed class FastPathConnection
         var headStarted = false;
         if (_closeRequested.IsCancellationRequested) return Next.Close;
         _timeout.CancelAfter(timeouts.Idle);
+        var firstRead = true;
         while (true)
         {
             ReadResult read;
             try
             {
-                read = await _input.ReadAsync(_timeout.Token);
+                // A request already in (the usual case: it came with the connection, or was pipelined) is taken without resuming
+                // the receive loop. TryRead only before the first parse: after a partial head it returns the same bytes again.
+                if (!firstRead || _receive is null || !_input.TryRead(out read))
+                {
+                    _receive?.ResumeReceiving();
+                    read = await _input.ReadAsync(_timeout.Token);
+                }
+                firstRead = false;
             }
             catch (OperationCanceledException) when (headStarted)
             {
@@ -199,6 +214,8 @@ internal sealed class FastPathConnection
         }
         var pool = target.Pool;
         var snapshot = target.Snapshot!;
+        // Nothing more to read until the response is sent (a body is read below, resumed).
+        if (_head.ContentLength <= 0) _receive?.PauseReceiving();
         var sticky = target.Sticky ? _sticky : null;
         if (sticky is not null) await sticky.CompleteResolveAsync();
         var contentLength = _head.ContentLength;
@@ -539,6 +556,7 @@ internal sealed class FastPathConnection
     [AsyncMethodBuilder(typeof(PerThreadPoolingValueTaskMethodBuilder))]
     private async ValueTask CopyClientBodyAsync(BackendConnection backend, long length)
     {
+        _receive?.ResumeReceiving(); // paused after a pipelined bodiless request
         while (length > 0)
         {
             var read = await _input.ReadAsync();

@@ -88,7 +88,7 @@ public sealed class Http1FastPath(RouteTable<PoolHandle> routes, ListenerTimeout
         try
         {
             // The listener cancels the connection's pending read when it requests the close (see IConnectionFrontDoor).
-            handOver = await new FastPathConnection(this, connection, closeRequested, wakeOnCloseRequest: false).ServeAsync();
+            handOver = await new FastPathConnection(this, connection, closeRequested, wakeOnCloseRequest: false, connection as IReceivePauseFeature).ServeAsync();
             return handOver;
         }
         finally
@@ -104,6 +104,9 @@ public sealed class Http1FastPath(RouteTable<PoolHandle> routes, ListenerTimeout
             }
         }
     }
+
+    /// <summary>The fast path resumes a connection's receive loop before each read that may wait (see <see cref="FastPathConnection"/>).</summary>
+    bool IConnectionFrontDoor.ReceivesOnDemand => true;
 
     /// <summary>A connection handed over after the listener stopped accepting: it closed instead.</summary>
     void IConnectionFrontDoor.Dropped(ConnectionContext connection) => Counters.OnConnectionClosed();
