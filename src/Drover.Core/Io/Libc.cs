@@ -33,6 +33,7 @@ internal static unsafe partial class Libc
     public const int AF_INET6 = 10;
     public const int IPPROTO_TCP = 6;
     public const int TCP_NODELAY = 1;
+    public const int TCP_QUICKACK = 12;
     public const int SOL_SOCKET = 1;
     public const int SO_ERROR = 4;
     public const int MSG_NOSIGNAL = 0x4000;

@@ -231,11 +231,18 @@ internal sealed class LoopConnection : ConnectionContext, IConnectionIdFeature, 
         return fired.Task;
     }
 
-    public void PauseReceiving() => Interlocked.CompareExchange(ref _receiveState, ReceivePaused, Receiving);
+    /// <summary>
+    /// Pausing pays only until the socket has joined epoll (it is what keeps it out); after that a paused loop would
+    /// just park and wake once more per request, so a kept-alive connection's later requests do not pause.
+    /// </summary>
+    public void PauseReceiving()
+    {
+        if (!_socket.IsRegistered) Interlocked.CompareExchange(ref _receiveState, ReceivePaused, Receiving);
+    }
 
     public void ResumeReceiving()
     {
-        if (Interlocked.Exchange(ref _receiveState, Receiving) == ReceiveParked) _resumed.SetResult(true);
+        if (Volatile.Read(ref _receiveState) != Receiving && Interlocked.Exchange(ref _receiveState, Receiving) == ReceiveParked) _resumed.SetResult(true);
     }
 
     /// <summary>The receive loop waits, paused, until resumed (or the connection shuts down).</summary>

@@ -55,7 +55,7 @@ internal sealed class LoopConnectionListener : IConnectionListener
             _listening.Bind(endPoint);
             _listening.Listen(512);
             EndPoint = _listening.LocalEndPoint!;
-            _accepting = LoopSocket.FromListening(loops.Next(), _listening);
+            _accepting = LoopSocket.FromListening(loops.Next(), _listening, delayAcks: true); // HTTP: each request gets a response
         }
         catch (SocketException ex) when (ex.SocketErrorCode == SocketError.AddressAlreadyInUse)
         {

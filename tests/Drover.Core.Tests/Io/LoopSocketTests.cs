@@ -213,6 +213,26 @@ public sealed class LoopSocketTests : IDisposable
         }
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_listening_socket_that_delays_acks_passes_quick_acks_off_to_accepted_sockets(bool delayAcks)
+    {
+        using var listening = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listening.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listening.Listen(64);
+        using var accepting = LoopSocket.FromListening(_loops.Next(), listening, delayAcks);
+        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await client.ConnectAsync(listening.LocalEndPoint!);
+        var (handle, _) = await accepting.AcceptAsync().AsTask().WaitAsync(Timeout);
+        using var accepted = LoopSocket.FromAccepted(_loops.Next(), handle);
+        using var view = new Socket(new SafeSocketHandle(handle.DangerousGetHandle(), ownsHandle: false));
+        var quickAck = new byte[4];
+        view.GetRawSocketOption(6 /* IPPROTO_TCP */, 12 /* TCP_QUICKACK */, quickAck);
+        // Off: the kernel lets the ACK of a request ride on its response rather than sending one at once.
+        Assert.Equal(delayAcks ? 0 : 1, BitConverter.ToInt32(quickAck));
+    }
+
     // A loop of its own, so that its count of registered sockets is this class's alone.
     private static readonly EventLoop OwnLoop = new EventLoopGroup(1).Loops[0];
 

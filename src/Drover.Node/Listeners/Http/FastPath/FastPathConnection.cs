@@ -59,6 +59,7 @@ internal sealed class FastPathConnection
     private readonly IReceivePauseFeature? _receive;
     private byte[]? _headScratch;
     private bool _clientGone;
+    private bool _served; // a request was read on this connection
     private Sessions.StickyRequest? _sticky;
 
     // Response body bytes relayed for the current request (framing of chunked bodies included),
@@ -159,14 +160,16 @@ internal sealed class FastPathConnection
         var headStarted = false;
         if (_closeRequested.IsCancellationRequested) return Next.Close;
         _timeout.CancelAfter(timeouts.Idle);
-        var firstRead = true;
+        // The connection's first request, when it came with the connection (the usual case), is taken without resuming the
+        // receive loop, which would make its socket join epoll. TryRead only before the first parse: after a partial head
+        // it returns the same bytes again.
+        var firstRead = !_served;
+        _served = true;
         while (true)
         {
             ReadResult read;
             try
             {
-                // A request already in (the usual case: it came with the connection, or was pipelined) is taken without resuming
-                // the receive loop. TryRead only before the first parse: after a partial head it returns the same bytes again.
                 if (!firstRead || _receive is null || !_input.TryRead(out read))
                 {
                     _receive?.ResumeReceiving();
