@@ -96,13 +96,21 @@ internal sealed class FastPathConnection
         _output = connection.Transport.Output;
         var address = (connection.RemoteEndPoint as IPEndPoint)?.Address;
         if (address is { IsIPv4MappedToIPv6: true }) address = address.MapToIPv4();
-        _clientIp = Encoding.ASCII.GetBytes(address?.ToString() ?? "unknown");
+        _clientIp = ClientIpBytes(address);
         _clientIpHash = RequestHashing.HashAddress(address);
         _closeRequested = closeRequested;
         _wakeOnCloseRequest = wakeOnCloseRequest;
         _loop = (connection as IEventLoopFeature ?? connection.Features.Get<IEventLoopFeature>())?.Loop;
         _logging = fastPath.AccessLog.Enabled;
         if (_logging) _clientText = connection.RemoteEndPoint?.ToString() ?? "-";
+    }
+
+    /// <summary>The client's address as X-Forwarded-For writes it: formatted straight to ASCII (no string on the way).</summary>
+    private static byte[] ClientIpBytes(IPAddress? address)
+    {
+        if (address is null) return "unknown"u8.ToArray();
+        Span<byte> text = stackalloc byte[64]; // the longest IPv6 text with a scope is 65 chars; fall back below
+        return address.TryFormat(text, out var written) ? text[..written].ToArray() : Encoding.ASCII.GetBytes(address.ToString());
     }
 
     /// <summary>Serves requests until the connection ends (false) or must go to Kestrel (true).</summary>
@@ -159,7 +167,8 @@ internal sealed class FastPathConnection
         var timeouts = _fastPath.Timeouts;
         var headStarted = false;
         if (_closeRequested.IsCancellationRequested) return Next.Close;
-        _timeout.CancelAfter(timeouts.Idle);
+        // Armed before the first read that waits: a request already in (most first requests) needs no timer.
+        var armed = false;
         // The connection's first request, when it came with the connection (the usual case), is taken without resuming the
         // receive loop, which would make its socket join epoll. TryRead only before the first parse: after a partial head
         // it returns the same bytes again.
@@ -172,6 +181,11 @@ internal sealed class FastPathConnection
             {
                 if (!firstRead || _receive is null || !_input.TryRead(out read))
                 {
+                    if (!armed)
+                    {
+                        armed = true;
+                        _timeout.CancelAfter(headStarted ? timeouts.RequestHeaders : timeouts.Idle);
+                    }
                     _receive?.ResumeReceiving();
                     read = await _input.ReadAsync(_timeout.Token);
                 }
@@ -198,7 +212,7 @@ internal sealed class FastPathConnection
                 if (!headStarted)
                 {
                     headStarted = true;
-                    _timeout.CancelAfter(timeouts.RequestHeaders);
+                    if (armed) _timeout.CancelAfter(timeouts.RequestHeaders); // else armed with it before the next read
                 }
                 _input.AdvanceTo(buffer.Start, buffer.End);
                 continue;
@@ -206,7 +220,7 @@ internal sealed class FastPathConnection
             _input.AdvanceTo(buffer.Start); // not ours: Kestrel reads these same bytes
             return status == Http1ParseStatus.Incomplete ? Next.Close : Next.HandOver;
         }
-        _timeout.CancelAfter(Timeout.Infinite);
+        if (armed) _timeout.CancelAfter(Timeout.Infinite);
 
         // 2. Route and pick (synchronous: the head is a span).
         var target = Select(HeadSpan(buffer));
