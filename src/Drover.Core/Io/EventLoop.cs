@@ -6,10 +6,11 @@ namespace Drover.Core.Io;
 
 /// <summary>
 /// One epoll instance and the thread that waits on it. Sockets are registered edge-triggered for
-/// both directions once, for their whole life; each event wakes that socket's waiting reader or
-/// writer inline on this thread. Unlike .NET's socket engine, nothing here tries a receive before
-/// epoll said there is data, so a request/response exchange costs one receive per socket instead of
-/// a receive that fails with EAGAIN plus one that succeeds.
+/// both directions once, for their whole life (an accepted socket may join only when it first has to
+/// wait: see <see cref="LoopSocket.FromAccepted"/>); each event wakes that socket's waiting reader or
+/// writer inline on this thread. Unlike .NET's socket engine, a registered socket is not tried for a
+/// receive before epoll said there is data, so a request/response exchange costs one receive per
+/// socket instead of a receive that fails with EAGAIN plus one that succeeds.
 /// <para>
 /// Before it sleeps, a loop busy-polls (non-blocking epoll_wait) for up to <see cref="BusyPoll"/>.
 /// A sleeping loop has to be woken by whoever sends it data: on a virtual machine that is an
