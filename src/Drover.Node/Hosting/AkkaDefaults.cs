@@ -4,15 +4,17 @@ namespace Drover.Node.Hosting;
 
 /// <summary>
 /// The Akka settings every Drover node needs, under whatever the config file says: a cluster
-/// provider, the split brain resolver tuned for a load balancer, sharding without a journal, and a
-/// shutdown phase long enough to drain. A config file therefore needs only a <c>drover { }</c>
+/// provider, the split brain resolver tuned for a load balancer, sharding without a journal, a
+/// shutdown phase long enough to drain, and a scheduler that wakes only when something is due
+/// (<see cref="TicklessScheduler"/>). A config file therefore needs only a <c>drover { }</c>
 /// section; the repository's akka.hocon repeats these values to document them.
 /// </summary>
 public static class AkkaDefaults
 {
-    public static readonly Config Config = ConfigurationFactory.ParseString("""
+    public static readonly Config Config = ConfigurationFactory.ParseString($$"""
         akka {
           actor.provider = cluster
+          scheduler.implementation = "{{TicklessScheduler.ImplementationName}}"
           remote.dot-netty.tcp { hostname = "127.0.0.1", port = 4053 }
           cluster {
             seed-nodes = []
