@@ -76,19 +76,27 @@ public static class Http1HeadWriter
     public static void WriteResponse(IBufferWriter<byte> output, ReadOnlySpan<byte> head, Http1ResponseHead parsed, bool addConnectionClose,
         ReadOnlySpan<byte> extraField)
     {
-        int statusLineLength = parsed.StatusLineLength;
-        int size = statusLineLength + KeptFieldsLength(parsed.Headers, parsed.HeaderCount, parsed.DropMask)
-            + extraField.Length + (addConnectionClose ? ConnectionClose.Length : 0) + CrLf.Length;
+        Span<byte> span = output.GetSpan(ResponseLength(parsed, addConnectionClose, extraField));
+        output.Advance(WriteResponse(span, head, parsed, addConnectionClose, extraField));
+    }
 
-        Span<byte> span = output.GetSpan(size);
+    /// <summary>The length of the head <see cref="WriteResponse(Span{byte}, ReadOnlySpan{byte}, Http1ResponseHead, bool, ReadOnlySpan{byte})"/> writes.</summary>
+    public static int ResponseLength(Http1ResponseHead parsed, bool addConnectionClose, ReadOnlySpan<byte> extraField) =>
+        parsed.StatusLineLength + KeptFieldsLength(parsed.Headers, parsed.HeaderCount, parsed.DropMask)
+        + extraField.Length + (addConnectionClose ? ConnectionClose.Length : 0) + CrLf.Length;
+
+    /// <summary>Writes the response head into <paramref name="destination"/> (at least <see cref="ResponseLength"/> long); returns its length.</summary>
+    public static int WriteResponse(Span<byte> destination, ReadOnlySpan<byte> head, Http1ResponseHead parsed, bool addConnectionClose,
+        ReadOnlySpan<byte> extraField)
+    {
         int pos = 0;
-        Append(span, ref pos, head.Slice(0, statusLineLength));
-        WriteKeptFields(span, ref pos, head, parsed.Headers, parsed.HeaderCount, parsed.DropMask);
-        Append(span, ref pos, extraField);
+        Append(destination, ref pos, head.Slice(0, parsed.StatusLineLength));
+        WriteKeptFields(destination, ref pos, head, parsed.Headers, parsed.HeaderCount, parsed.DropMask);
+        Append(destination, ref pos, extraField);
         if (addConnectionClose)
-            Append(span, ref pos, ConnectionClose);
-        Append(span, ref pos, CrLf);
-        output.Advance(pos);
+            Append(destination, ref pos, ConnectionClose);
+        Append(destination, ref pos, CrLf);
+        return pos;
     }
 
     private static int KeptFieldsLength(HeaderField[] headers, int count, ulong dropMask)

@@ -184,6 +184,40 @@ public sealed class LoopSocket : IConnectedSocket
         }
     }
 
+    /// <summary>
+    /// Sends what the kernel takes now of <paramref name="first"/> then <paramref name="second"/> (one
+    /// writev when both have bytes), without waiting; returns how many bytes that was (0: the send buffer is full).
+    /// </summary>
+    public unsafe int TrySendNow(ReadOnlySpan<byte> first, ReadOnlySpan<byte> second)
+    {
+        if (second.IsEmpty) return TrySend(first, out _);
+        if (first.IsEmpty) return TrySend(second, out _);
+        var vectors = stackalloc Libc.IoVec[2];
+        nint n;
+        fixed (byte* a = first)
+        fixed (byte* b = second)
+        {
+            vectors[0].Base = a;
+            vectors[0].Length = first.Length;
+            vectors[1].Base = b;
+            vectors[1].Length = second.Length;
+            while (true)
+            {
+                n = Libc.Writev(Handle, vectors, 2);
+                if (n >= 0) break;
+                var errno = Libc.LastError;
+                if (errno == Libc.EINTR) continue;
+                if (errno == Libc.EAGAIN) return 0;
+                throw Libc.SocketError(errno);
+            }
+        }
+        // The rest of a partial write: as much more as the kernel takes now.
+        var sent = (int)n;
+        if (sent < first.Length) return sent + TrySendNow(first[sent..], second);
+        if (sent < first.Length + second.Length) sent += TrySend(second[(sent - first.Length)..], out _);
+        return sent;
+    }
+
     /// <summary>Sends every segment of <paramref name="data"/> (one writev for up to 16 segments).</summary>
     public ValueTask SendAsync(in ReadOnlySequence<byte> data, CancellationToken cancellationToken = default)
     {

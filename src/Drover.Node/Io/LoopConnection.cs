@@ -21,7 +21,7 @@ namespace Drover.Node.Io;
 /// application is sent on the writer's thread before its flush returns.
 /// </summary>
 internal sealed class LoopConnection : ConnectionContext, IConnectionIdFeature, IConnectionTransportFeature, IConnectionItemsFeature,
-    IMemoryPoolFeature, IConnectionLifetimeFeature, IConnectionEndPointFeature, IEventLoopFeature, IReceivePauseFeature, IValueTaskSource
+    IMemoryPoolFeature, IConnectionLifetimeFeature, IConnectionEndPointFeature, IEventLoopFeature, IReceivePauseFeature, IDirectSendFeature, IValueTaskSource
 {
     private const int MinimumReceive = 2048;
 
@@ -47,6 +47,8 @@ internal sealed class LoopConnection : ConnectionContext, IConnectionIdFeature, 
     private IDictionary<object, object?>? _items;
     private CancellationToken? _connectionClosedSet;
     private int _receiveState;
+    // Bytes of the output pipe's that the send loop has handed to the socket (IDirectSendFeature compares the writer's count with it).
+    private long _pipeBytesSent;
     private ManualResetValueTaskSourceCore<bool> _resumed = new() { RunContinuationsAsynchronously = false };
 
     public LoopConnection(LoopSocket socket, EndPoint? local, EndPoint? remote, LoopPipeOptions options, ILogger logger, bool receivePaused = false)
@@ -194,7 +196,11 @@ internal sealed class LoopConnection : ConnectionContext, IConnectionIdFeature, 
                 var result = await output.ReadAsync().ConfigureAwait(false);
                 if (result.IsCanceled) break;
                 var buffer = result.Buffer;
-                if (!buffer.IsEmpty) await _socket.SendAsync(buffer).ConfigureAwait(false);
+                if (!buffer.IsEmpty)
+                {
+                    await _socket.SendAsync(buffer).ConfigureAwait(false);
+                    Volatile.Write(ref _pipeBytesSent, _pipeBytesSent + buffer.Length);
+                }
                 output.AdvanceTo(buffer.End);
                 if (result.IsCompleted) break;
             }
@@ -229,6 +235,13 @@ internal sealed class LoopConnection : ConnectionContext, IConnectionIdFeature, 
             state.Fired.TrySetResult();
         }, (Closed: closed, Fired: fired), preferLocal: false);
         return fired.Task;
+    }
+
+    public int TrySendDirect(long flushed, ReadOnlySpan<byte> first, ReadOnlySpan<byte> second)
+    {
+        // All the writer's flushed bytes are in the socket, and only it writes to the pipe: nothing can go out before these.
+        if (Volatile.Read(ref _pipeBytesSent) != flushed || _shutdown) return -1;
+        return _socket.TrySendNow(first, second);
     }
 
     /// <summary>

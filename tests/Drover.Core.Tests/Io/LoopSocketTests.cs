@@ -322,4 +322,47 @@ public sealed class LoopSocketTests : IDisposable
         Assert.Equal(4, await peer.ReceiveAsync(received).WaitAsync(Timeout));
         Assert.Equal(0, await peer.ReceiveAsync(received).WaitAsync(Timeout));
     }
+
+    [Fact]
+    public async Task Sending_two_pieces_now_takes_what_fits_in_order_never_waits_and_fails_once_the_peer_is_gone()
+    {
+        var (client, server) = await ConnectPairAsync();
+        using var _ = client;
+
+        Assert.Equal(8, client.TrySendNow("head"u8, "body"u8));
+        Assert.Equal(4, client.TrySendNow(default, "tail"u8));
+        var buffer = new byte[64];
+        var n = 0;
+        while (n < 12) n += await server.ReceiveAsync(buffer.AsMemory(n)).AsTask().WaitAsync(Timeout);
+        Assert.Equal("headbodytail", Encoding.ASCII.GetString(buffer, 0, n));
+
+        // The peer reads nothing more: the kernel takes part of the pieces, then nothing, and the call returns at once each time.
+        var first = new byte[1024 * 1024];
+        var second = new byte[1024 * 1024];
+        new Random(11).NextBytes(first);
+        new Random(12).NextBytes(second);
+        var expected = new MemoryStream();
+        while (true)
+        {
+            var sent = client.TrySendNow(first, second);
+            if (sent == 0) break;
+            expected.Write(first, 0, Math.Min(sent, first.Length));
+            if (sent > first.Length) expected.Write(second, 0, sent - first.Length);
+        }
+        Assert.InRange(expected.Length, 1, 2 * 1024 * 1024 * 64L);
+
+        var received = new MemoryStream();
+        var chunk = new byte[64 * 1024];
+        while (received.Length < expected.Length) received.Write(chunk, 0, await server.ReceiveAsync(chunk.AsMemory()).AsTask().WaitAsync(Timeout));
+        Assert.True(expected.ToArray().AsSpan().SequenceEqual(received.ToArray()));
+
+        // Reset by the peer: a send fails rather than claiming bytes went out.
+        server.LingerState = new LingerOption(true, 0);
+        server.Dispose();
+        await Task.Delay(100);
+        Assert.Throws<SocketException>(() =>
+        {
+            for (var i = 0; i < 10; i++) client.TrySendNow("more"u8, "bytes"u8);
+        });
+    }
 }

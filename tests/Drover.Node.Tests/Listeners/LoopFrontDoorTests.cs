@@ -221,6 +221,52 @@ public sealed class LoopFrontDoorTests
         }
     }
 
+    [Fact]
+    public async Task A_direct_send_waits_until_everything_queued_in_the_output_pipe_has_been_sent()
+    {
+        var payload = new byte[32 * 1024 * 1024];
+        new Random(5).NextBytes(payload);
+        var whileQueued = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var withAStaleCount = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var door = new FrontDoor(async (connection, _) =>
+        {
+            var direct = (IDirectSendFeature)connection;
+            await ReadLineAsync(connection.Transport.Input);
+            // 32 MiB through the pipe: more than the socket takes while the client reads nothing, so the send loop waits with it
+            // (and so does this flush, past the pipe's pause threshold).
+            var flushing = connection.Transport.Output.WriteAsync(payload);
+            whileQueued.TrySetResult(direct.TrySendDirect(payload.Length, "early"u8, default));
+            await flushing;
+            // The client has read enough for the flush to return; once the pipe is drained, a direct send goes out after its bytes.
+            var until = DateTime.UtcNow + Patience;
+            while (direct.TrySendDirect(payload.Length, "tail"u8, "\n"u8) < 0)
+            {
+                if (DateTime.UtcNow > until) throw new TimeoutException("the pipe never drained");
+                await Task.Delay(5);
+            }
+            withAStaleCount.TrySetResult(direct.TrySendDirect(0, "stale"u8, default));
+            return false;
+        });
+        await using var listener = Listen(door);
+        using var client = await ConnectAsync(listener);
+        await client.SendAsync(Encoding.ASCII.GetBytes("go\n"));
+
+        Assert.Equal(-1, await whileQueued.Task.WaitAsync(Patience));
+        var received = new MemoryStream();
+        var buffer = new byte[64 * 1024];
+        using var deadline = new CancellationTokenSource(Patience);
+        while (true)
+        {
+            var n = await client.ReceiveAsync(buffer, SocketFlags.None, deadline.Token);
+            if (n == 0) break;
+            received.Write(buffer, 0, n);
+        }
+        Assert.Equal(-1, await withAStaleCount.Task.WaitAsync(Patience));
+        Assert.Equal(payload.Length + 5, received.Length);
+        Assert.True(payload.AsSpan().SequenceEqual(received.GetBuffer().AsSpan(0, payload.Length)), "the pipe's bytes arrived changed or out of order");
+        Assert.Equal("tail\n", Encoding.ASCII.GetString(received.GetBuffer(), payload.Length, 5));
+    }
+
     /// <summary>Connects and sends <paramref name="request"/> while <paramref name="loop"/> is held, then lets it accept.</summary>
     private static async Task<Socket> ConnectHeldAsync(EventLoop loop, LoopConnectionListener listener, string request)
     {

@@ -57,6 +57,13 @@ internal sealed class FastPathConnection
     // is paused while a bodiless request is proxied and resumed before a read that may wait. A connection that
     // closes after its response then never needs epoll to watch its socket.
     private readonly IReceivePauseFeature? _receive;
+    // Set under the epoll listener: response bytes go straight to the client's socket while nothing queued in the output
+    // pipe is unsent (_flushed counts what this connection flushed there), and through the pipe otherwise.
+    private readonly IDirectSendFeature? _direct;
+    private long _flushed;
+    // A response head rewritten for the client and not yet sent: it goes out with the body's first bytes (one writev).
+    private byte[]? _pendingHead;
+    private int _pendingHeadLength;
     private byte[]? _headScratch;
     private bool _clientGone;
     private bool _served; // a request was read on this connection
@@ -85,9 +92,10 @@ internal sealed class FastPathConnection
     private AccessLogEnd _logEnd;
 
     public FastPathConnection(Http1FastPath fastPath, ConnectionContext connection, CancellationToken closeRequested, bool wakeOnCloseRequest = true,
-        IReceivePauseFeature? receive = null)
+        IReceivePauseFeature? receive = null, IDirectSendFeature? direct = null)
     {
         _receive = receive;
+        _direct = direct;
         _fastPath = fastPath;
         _heads = HeadsPool.Get();
         _head = _heads.Request;
@@ -138,6 +146,7 @@ internal sealed class FastPathConnection
         finally
         {
             _timeout.Dispose();
+            ReleasePendingHead();
             if (_headScratch is not null) ArrayPool<byte>.Shared.Return(_headScratch);
             HeadsPool.Return(_heads); // every parse sets all of a head's fields, so no reset is needed
         }
@@ -481,17 +490,20 @@ internal sealed class FastPathConnection
                     _fastPath.Counters.AddBytesOut(_relayed);
                 }
             }
-            var flush = await _output.FlushAsync();
+            // A head not sent yet (a response without a body, or a body that failed before its first bytes) goes now.
+            var clientGone = _pendingHead is not null && Relay(default) == RelayResult.ClientGone;
+            if (_direct is null || _output.UnflushedBytes > 0) clientGone |= (await FlushOutputAsync()).IsCompleted;
 
             if (!ok && !_clientGone) pool.ReportFailure(backend, "failed while sending the response body");
             if (_logging && !ok) _logEnd = _clientGone ? AccessLogEnd.ClientAbort : AccessLogEnd.BackendReset;
             if (ok && backendReusable) backendPool.Return(connection);
             else connection.Abort();
-            if (!ok || flush.IsCompleted) return Next.Close;
+            if (!ok || clientGone) return Next.Close;
             return closeAfter ? Next.Close : Next.Continue;
         }
         catch (Exception)
         {
+            ReleasePendingHead();
             connection.Abort();
             if (!headConsumed) _input.AdvanceTo(buffer.GetPosition(_head.HeadLength));
             throw;
@@ -558,8 +570,74 @@ internal sealed class FastPathConnection
 
     private void RelayResponseHead(BackendConnection connection, bool addConnectionClose, byte[]? extraField)
     {
-        Http1HeadWriter.WriteResponse(_output, connection.Buffered, _response, addConnectionClose && !_response.ConnectionClose, extraField);
+        addConnectionClose &= !_response.ConnectionClose;
+        if (_direct is null)
+        {
+            Http1HeadWriter.WriteResponse(_output, connection.Buffered, _response, addConnectionClose, extraField);
+        }
+        else
+        {
+            // Kept until the body's first bytes, to go out with them.
+            _pendingHead = ArrayPool<byte>.Shared.Rent(Http1HeadWriter.ResponseLength(_response, addConnectionClose, extraField));
+            _pendingHeadLength = Http1HeadWriter.WriteResponse(_pendingHead, connection.Buffered, _response, addConnectionClose, extraField);
+        }
         connection.Consume(_response.HeadLength);
+    }
+
+    private enum RelayResult
+    {
+        Sent,       // all of it is in the client's socket
+        Queued,     // some or all of it is in the output pipe, to be flushed
+        ClientGone, // the client's socket failed
+    }
+
+    /// <summary>
+    /// Relays the pending response head (if any) and <paramref name="data"/>: straight to the client's
+    /// socket when everything flushed before has been sent, the rest (or all) into the output pipe.
+    /// </summary>
+    private RelayResult Relay(ReadOnlySpan<byte> data)
+    {
+        var head = _pendingHead is null ? default : _pendingHead.AsSpan(0, _pendingHeadLength);
+        var total = head.Length + data.Length;
+        var sent = 0;
+        if (_direct is not null && _output.UnflushedBytes == 0)
+        {
+            try
+            {
+                sent = Math.Max(0, _direct.TrySendDirect(_flushed, head, data));
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+                ReleasePendingHead();
+                return RelayResult.ClientGone;
+            }
+        }
+        if (sent < head.Length)
+        {
+            _output.Write(head[sent..]);
+            _output.Write(data);
+        }
+        else if (sent < total)
+        {
+            _output.Write(data[(sent - head.Length)..]);
+        }
+        ReleasePendingHead();
+        return sent == total ? RelayResult.Sent : RelayResult.Queued;
+    }
+
+    private void ReleasePendingHead()
+    {
+        if (_pendingHead is null) return;
+        ArrayPool<byte>.Shared.Return(_pendingHead);
+        _pendingHead = null;
+        _pendingHeadLength = 0;
+    }
+
+    /// <summary>Flushes the output pipe, counting what this connection has put there (for direct sends).</summary>
+    private ValueTask<FlushResult> FlushOutputAsync()
+    {
+        if (_direct is not null) _flushed += _output.UnflushedBytes;
+        return _output.FlushAsync();
     }
 
     private void WriteRequestHead(BackendConnection connection, ReadOnlySequence<byte> buffer) =>
@@ -615,12 +693,11 @@ internal sealed class FastPathConnection
             }
             var data = connection.Buffered;
             var take = (int)Math.Min(length, data.Length);
-            _output.Write(data[..take]);
+            var relay = Relay(data[..take]);
             connection.Consume(take);
             length -= take;
             _relayed += take;
-            var flush = await _output.FlushAsync();
-            if (flush.IsCompleted)
+            if (relay == RelayResult.Queued ? (await FlushOutputAsync()).IsCompleted : relay == RelayResult.ClientGone)
             {
                 _clientGone = true;
                 return false;
@@ -647,11 +724,10 @@ internal sealed class FastPathConnection
             var data = connection.Buffered;
             var body = scanner.Scan(data);
             if (body < 0) return false;
-            _output.Write(data[..body]);
+            var relay = Relay(data[..body]);
             connection.Consume(body);
             _relayed += body;
-            var flush = await _output.FlushAsync();
-            if (flush.IsCompleted)
+            if (relay == RelayResult.Queued ? (await FlushOutputAsync()).IsCompleted : relay == RelayResult.ClientGone)
             {
                 _clientGone = true;
                 return false;
@@ -665,7 +741,7 @@ internal sealed class FastPathConnection
     {
         _fastPath.Counters.CountStatus(CannedResponses.StatusOf(response));
         _output.Write(response);
-        await _output.FlushAsync();
+        await FlushOutputAsync();
     }
 
     private enum PoolErrorKind

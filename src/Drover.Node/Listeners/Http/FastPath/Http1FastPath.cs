@@ -88,7 +88,8 @@ public sealed class Http1FastPath(RouteTable<PoolHandle> routes, ListenerTimeout
         try
         {
             // The listener cancels the connection's pending read when it requests the close (see IConnectionFrontDoor).
-            handOver = await new FastPathConnection(this, connection, closeRequested, wakeOnCloseRequest: false, connection as IReceivePauseFeature).ServeAsync();
+            handOver = await new FastPathConnection(this, connection, closeRequested, wakeOnCloseRequest: false, connection as IReceivePauseFeature,
+                connection as IDirectSendFeature).ServeAsync();
             return handOver;
         }
         finally
