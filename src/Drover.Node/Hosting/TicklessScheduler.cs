@@ -93,6 +93,9 @@ public sealed class TicklessScheduler : SchedulerBase, IDateTimeOffsetNowTimePro
     /// <summary>One scheduled message or action and its timer.</summary>
     private sealed class Scheduled
     {
+        // The longest a .NET timer is armed for (about 49.7 days); a longer delay is armed in steps.
+        private static readonly TimeSpan MaxArm = TimeSpan.FromMilliseconds(uint.MaxValue - 1);
+
         private readonly TicklessScheduler _owner;
         private readonly IRunnable _action;
         private readonly TimeSpan _interval; // zero: once
@@ -100,6 +103,8 @@ public sealed class TicklessScheduler : SchedulerBase, IDateTimeOffsetNowTimePro
         private readonly Timer _timer;
         private CancellationTokenRegistration _onCancel;
         private int _finished;
+        // When a delay longer than one timer can be armed for is really due (Environment.TickCount64), else 0.
+        private long _dueAt;
 
         public Scheduled(TicklessScheduler owner, IRunnable action, TimeSpan interval, ICancelable? cancelable)
         {
@@ -128,6 +133,12 @@ public sealed class TicklessScheduler : SchedulerBase, IDateTimeOffsetNowTimePro
 
         private void Arm(TimeSpan delay)
         {
+            _dueAt = 0;
+            if (delay > MaxArm)
+            {
+                _dueAt = Environment.TickCount64 + (long)delay.TotalMilliseconds;
+                delay = MaxArm;
+            }
             try
             {
                 _timer.Change(delay, Timeout.InfiniteTimeSpan);
@@ -141,6 +152,11 @@ public sealed class TicklessScheduler : SchedulerBase, IDateTimeOffsetNowTimePro
         private void Fire()
         {
             if (Volatile.Read(ref _finished) != 0) return;
+            if (_dueAt != 0 && _dueAt - Environment.TickCount64 is > 0 and var left)
+            {
+                Arm(TimeSpan.FromMilliseconds(left)); // a long delay's next step
+                return;
+            }
             if (_cancelable is { IsCancellationRequested: true })
             {
                 Finish();

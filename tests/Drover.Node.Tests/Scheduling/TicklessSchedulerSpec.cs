@@ -74,6 +74,22 @@ public sealed class TicklessSchedulerSpec : TestKit
     }
 
     [Fact]
+    public void A_delay_longer_than_a_timer_can_be_armed_for_is_taken()
+    {
+        var (tickless, scheduler) = NewScheduler();
+        var probe = CreateTestProbe();
+
+        // .NET timers take at most about 49.7 days; Akka's wheel took any delay, and so must this.
+        var cancelable = scheduler.ScheduleTellOnceCancelable(TimeSpan.FromDays(400), probe.Ref, "much later", ActorRefs.NoSender);
+        scheduler.ScheduleTellOnce(TimeSpan.MaxValue, probe.Ref, "never", ActorRefs.NoSender);
+
+        Assert.Equal(2, tickless.PendingCount);
+        probe.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+        cancelable.Cancel();
+        Assert.Equal(1, tickless.PendingCount);
+    }
+
+    [Fact]
     public void A_message_cancelled_before_it_is_due_never_arrives()
     {
         var (tickless, scheduler) = NewScheduler();
