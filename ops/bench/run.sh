@@ -99,6 +99,15 @@ ROUNDS=${BENCH_ROUNDS:-$ROUNDS}
 [[ -n ${BENCH_ROUNDS:-} ]] && RATE_ROUNDS=$ROUNDS
 MEM_CONNS_WANTED=${BENCH_MEM_CONNS:-10000}
 
+# One run at a time: two runs would share the pinned CPUs, each loading the other's figures (a
+# profiling script that did so once also killed the run's backend). The lock goes with the process.
+mkdir -p "$RESULTS_DIR"
+exec 9>"$RESULTS_DIR/.run.lock"
+if command -v flock >/dev/null && ! flock -n 9; then
+  echo "run.sh: another benchmark run is in progress (it holds $RESULTS_DIR/.run.lock); wait for it or stop it first" >&2
+  exit 3
+fi
+
 RUN_ID="run-$(date +%Y%m%d-%H%M%S)"
 RUN="$RESULTS_DIR/$RUN_ID"
 mkdir -p "$RUN/logs"
