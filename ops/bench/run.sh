@@ -92,7 +92,10 @@ if ((QUICK)); then
 else
   # l7-rate: 6 rounds of 6 s rather than 3 of 15 s (same time): this host's per-CPU speed drifts by up
   # to 40% for 10-40 s at a time, and short alternating rounds spread that over every target.
-  DUR=6; WARM=2; WARM_START=30; WARM_STICKY=30; WARM_CLOSE=20; WARM_RATE=10; ROUNDS=3; RATE_DUR=6; RATE_ROUNDS=6; IPERF_DUR=6; SETTLE=2
+  # The other scenarios: 5 rounds of 5 s (3 of 6 s until 2026-12-07): single closed-loop rounds move
+  # by 5-10%, so a median of 3 could not tell a 5% difference (8 alternating rounds showed Drover
+  # 5% ahead on 1 KiB keep-alive where runs of 3 gave 1.01 and 1.02).
+  DUR=5; WARM=2; WARM_START=30; WARM_STICKY=30; WARM_CLOSE=20; WARM_RATE=10; ROUNDS=5; RATE_DUR=6; RATE_ROUNDS=6; IPERF_DUR=6; SETTLE=2
 fi
 DUR=${BENCH_DURATION:-$DUR}
 ROUNDS=${BENCH_ROUNDS:-$ROUNDS}
