@@ -15,6 +15,13 @@ public interface IConnectedSocket : IDisposable
     /// <summary>Ends this side's sending (the peer reads end of stream); receiving goes on.</summary>
     void ShutdownSend();
 
+    /// <summary>
+    /// Acknowledges what has arrived now rather than on the delayed-ACK timer (TCP_QUICKACK). A peer
+    /// that holds the rest of a message until the data before it is acknowledged (a full send buffer,
+    /// Nagle) would otherwise pause up to 40 ms; the relay calls this when it waits for more of a body.
+    /// </summary>
+    void AcknowledgeNow();
+
     /// <summary>Ends both directions (the peer sees FIN, waits here wake up); the socket stays open until disposed.</summary>
     void Shutdown();
 }

@@ -433,6 +433,21 @@ public sealed class LoopSocket : IConnectedSocket
     /// <summary>Ends sending (the peer reads end of stream); receiving goes on.</summary>
     public void ShutdownSend() => Shutdown(Libc.SHUT_WR);
 
+    /// <summary>Sends a pending ACK at once (TCP_QUICKACK; the kernel may go back to delaying ACKs later, so it is set per wait).</summary>
+    public unsafe void AcknowledgeNow()
+    {
+        if (Volatile.Read(ref _disposed) != 0) return;
+        var on = 1;
+        try
+        {
+            Libc.SetSockOpt(Handle, Libc.IPPROTO_TCP, Libc.TCP_QUICKACK, &on, sizeof(int)); // a failure only means the ACK waits for its timer
+        }
+        catch (ObjectDisposedException)
+        {
+            // closed meanwhile: nothing to acknowledge
+        }
+    }
+
     private void Shutdown(int how)
     {
         if (Volatile.Read(ref _disposed) != 0) return;

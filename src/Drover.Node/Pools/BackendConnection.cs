@@ -107,6 +107,9 @@ public sealed class BackendConnection : IBufferWriter<byte>
         }
     }
 
+    /// <summary>Acknowledges the response bytes received so far at once (see <see cref="IConnectedSocket.AcknowledgeNow"/>).</summary>
+    public void AcknowledgeNow() => _socket.AcknowledgeNow();
+
     /// <summary>
     /// Receives more response bytes after those buffered. Returns how many arrived: 0 means the backend
     /// closed, or the block is full of unconsumed bytes (a head larger than any valid one).

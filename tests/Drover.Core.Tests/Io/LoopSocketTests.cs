@@ -233,6 +233,30 @@ public sealed class LoopSocketTests : IDisposable
         Assert.Equal(delayAcks ? 0 : 1, BitConverter.ToInt32(quickAck));
     }
 
+    [Fact]
+    public async Task Acknowledging_now_takes_a_socket_out_of_delayed_ack_mode()
+    {
+        var (client, server) = await ConnectPairAsync();
+        using var _ = client;
+        using var __ = server;
+        using var view = new Socket(new SafeSocketHandle(client.Handle.DangerousGetHandle(), ownsHandle: false));
+        var option = new byte[4];
+        int QuickAck()
+        {
+            view.GetRawSocketOption(6 /* IPPROTO_TCP */, 12 /* TCP_QUICKACK */, option);
+            return BitConverter.ToInt32(option);
+        }
+        // Put it where a kept-alive backend connection ends up: delayed ACKs (an ACK waits up to 40 ms for data to ride on).
+        view.SetRawSocketOption(6, 12, BitConverter.GetBytes(0));
+        Assert.Equal(0, QuickAck());
+
+        client.AcknowledgeNow();
+
+        Assert.Equal(1, QuickAck());
+        client.Dispose();
+        client.AcknowledgeNow(); // closed: nothing to acknowledge, no exception
+    }
+
     // A loop of its own, so that its count of registered sockets is this class's alone.
     private static readonly EventLoop OwnLoop = new EventLoopGroup(1).Loops[0];
 

@@ -686,6 +686,8 @@ internal sealed class FastPathConnection
         {
             if (connection.BufferedLength == 0)
             {
+                // More of the body is due: acknowledge what came, or a backend holding the rest until then waits for our delayed ACK (40 ms).
+                connection.AcknowledgeNow();
                 _timeout.CancelAfter(timeout);
                 var received = await connection.ReceiveAsync(_timeout.Token);
                 _timeout.CancelAfter(Timeout.Infinite);
@@ -715,6 +717,7 @@ internal sealed class FastPathConnection
         {
             if (connection.BufferedLength == 0)
             {
+                connection.AcknowledgeNow(); // as in CopyBackendBodyAsync
                 _timeout.CancelAfter(timeout);
                 var received = await connection.ReceiveAsync(_timeout.Token);
                 _timeout.CancelAfter(Timeout.Infinite);
