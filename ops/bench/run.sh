@@ -694,7 +694,7 @@ scenario_l4_memory() {
     sleep "$SETTLE"
     local pid; pid=$(target_pid "$t")
     local before; before=$(bl rss "$pid")
-    local est0; est0=$(bl established-to "$P_BACKEND")
+    local est0; est0=$(bl established-to "$P_BACKEND" "$pid")  # its own: the others close idle ones meanwhile
     : >"$out.log"
     bg idle-conns "$CPU_LOAD" "$out.log" "$PY" "$LIB/idle_conns.py" 127.0.0.1 "$port" "$MEM_CONNS"
     local i opened=""
@@ -706,7 +706,7 @@ scenario_l4_memory() {
     done
     local est=0
     for ((i = 0; i < 100; i++)); do   # until the proxy has connected them all to the backend
-      est=$(( $(bl established-to "$P_BACKEND") - est0 ))
+      est=$(( $(bl established-to "$P_BACKEND" "$pid") - est0 ))
       ((est >= ${opened:-0})) && break
       sleep 0.1
     done

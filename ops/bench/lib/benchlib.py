@@ -87,8 +87,30 @@ def threads(pid):
     print(f"{len(counts)} process(es), {sum(counts)} thread(s)")
 
 
-def established_to(port):
-    """Counts established TCP connections whose remote port is `port` (i.e. towards a backend)."""
+def _socket_inodes(pid):
+    """The inodes of the sockets that pid holds open."""
+    inodes = set()
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            target = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except OSError:
+            continue  # closed meanwhile
+        if target.startswith("socket:["):
+            inodes.add(target[8:-1])
+    return inodes
+
+
+def established_to(port, pid=None):
+    """
+    Counts established TCP connections whose remote port is `port` (i.e. towards a backend); with a
+    pid, only those of that process and its descendants: the other proxies' kept-alive backend
+    connections, which close on their own idle timers, would otherwise move the count.
+    """
+    owned = None
+    if pid is not None:
+        owned = set()
+        for inodes in _tree(pid, _socket_inodes):
+            owned |= inodes
     count = 0
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
         try:
@@ -96,8 +118,8 @@ def established_to(port):
                 next(f)
                 for line in f:
                     parts = line.split()
-                    rem, state = parts[2], parts[3]
-                    if state == "01" and int(rem.split(":")[1], 16) == port:
+                    rem, state, inode = parts[2], parts[3], parts[9]
+                    if state == "01" and int(rem.split(":")[1], 16) == port and (owned is None or inode in owned):
                         count += 1
         except OSError:
             pass
@@ -279,7 +301,7 @@ def main():
     elif cmd == "threads":
         threads(int(args[0]))
     elif cmd == "established-to":
-        established_to(int(args[0]))
+        established_to(int(args[0]), int(args[1]) if len(args) > 1 else None)
     elif cmd == "wrk":
         wrk(args[0])
     elif cmd == "h2load":
