@@ -21,6 +21,62 @@ public class BlockMemoryPoolTests
     }
 
     [Fact]
+    public void A_thread_gets_back_the_blocks_it_returned_last_first()
+    {
+        // On a thread of its own: a test thread's cache may belong to another test's pool.
+        Exception? failure = null;
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                using var pool = new BlockMemoryPool(64, 8);
+                var a = pool.RentBlock();
+                var b = pool.RentBlock();
+                var c = pool.RentBlock();
+                a.Dispose();
+                b.Dispose();
+                c.Dispose();
+                Assert.Equal(3, pool.Retained);
+                // Newest first (a queue would give a, the block that has been out of the cache longest).
+                Assert.Same(c, pool.RentBlock());
+                Assert.Same(b, pool.RentBlock());
+                Assert.Same(a, pool.RentBlock());
+                Assert.Equal(0, pool.Retained);
+                Assert.Equal(3, pool.Allocated);
+            }
+            catch (Exception ex)
+            {
+                failure = ex;
+            }
+        });
+        thread.Start();
+        thread.Join();
+        if (failure is not null) throw failure;
+    }
+
+    [Fact]
+    public void Blocks_returned_past_a_threads_few_go_to_the_shared_queue_for_any_thread()
+    {
+        using var pool = new BlockMemoryPool(64, 16);
+        var blocks = Enumerable.Range(0, 10).Select(_ => pool.RentBlock()).ToList();
+        var returner = new Thread(() => blocks.ForEach(block => block.Dispose()));
+        returner.Start();
+        returner.Join();
+        Assert.Equal(10, pool.Retained);
+        // Another thread can take those the returning thread did not keep for itself, without allocating.
+        var taken = new List<BlockMemoryPool.Block>();
+        var renter = new Thread(() =>
+        {
+            for (var i = 0; i < 6; i++) taken.Add(pool.RentBlock());
+        });
+        renter.Start();
+        renter.Join();
+        Assert.Equal(10, pool.Allocated);
+        Assert.Equal(4, pool.Retained);
+        Assert.All(taken, block => Assert.Contains(block, blocks));
+    }
+
+    [Fact]
     public void Blocks_in_use_are_distinct()
     {
         using var pool = new BlockMemoryPool(64, 8);
