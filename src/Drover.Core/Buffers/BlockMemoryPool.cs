@@ -45,7 +45,7 @@ public sealed class BlockMemoryPool : MemoryPool<byte>
     public int MaxRetained { get; }
     public override int MaxBufferSize => BlockSize;
 
-    /// <summary>Blocks waiting in the pool for reuse.</summary>
+    /// <summary>Blocks waiting for reuse: in the shared queue and in the threads' few (see <see cref="ThreadCache"/>).</summary>
     public int Retained => Volatile.Read(ref _retained);
 
     /// <summary>Blocks this pool has allocated since it was made (a steady load should stop adding to it).</summary>
@@ -95,6 +95,14 @@ public sealed class BlockMemoryPool : MemoryPool<byte>
     {
         private readonly Block?[] _blocks = new Block?[ThreadCacheSize];
         private int _count;
+
+        // Its blocks count in the pool's Retained. A thread that ends (a thread-pool worker retiring) takes them
+        // with it: give their count back, or every retired thread would leave the count higher, until the pool
+        // counted itself full and let every returned block go to the GC.
+        ~ThreadCache()
+        {
+            if (_count > 0) Interlocked.Add(ref Pool._retained, -_count);
+        }
 
         public BlockMemoryPool Pool { get; } = pool;
 

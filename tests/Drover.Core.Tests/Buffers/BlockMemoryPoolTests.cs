@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Drover.Core.Buffers;
 using Xunit;
 
@@ -74,6 +75,36 @@ public class BlockMemoryPoolTests
         Assert.Equal(10, pool.Allocated);
         Assert.Equal(4, pool.Retained);
         Assert.All(taken, block => Assert.Contains(block, blocks));
+    }
+
+    [Fact]
+    public void Blocks_kept_by_a_thread_that_ends_no_longer_count_as_retained()
+    {
+        using var pool = new BlockMemoryPool(64, 8);
+        RentAndReturnOnAThreadThatEnds(pool, 3);
+        Assert.Equal(3, pool.Retained); // kept by that thread, which has ended
+        for (var i = 0; i < 10 && pool.Retained > 0; i++)
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+        }
+        // Otherwise each retired thread-pool worker would leave the count higher until the pool kept nothing.
+        Assert.Equal(0, pool.Retained);
+        var block = pool.RentBlock();
+        block.Dispose();
+        Assert.Equal(1, pool.Retained);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void RentAndReturnOnAThreadThatEnds(BlockMemoryPool pool, int count)
+    {
+        var thread = new Thread(() =>
+        {
+            var blocks = Enumerable.Range(0, count).Select(_ => pool.RentBlock()).ToList();
+            blocks.ForEach(block => block.Dispose());
+        });
+        thread.Start();
+        thread.Join();
     }
 
     [Fact]
