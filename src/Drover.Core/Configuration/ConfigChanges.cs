@@ -110,6 +110,8 @@ public sealed class ConfigChanges
             rejections.Add(new ConfigError(IoConfig.EnginePath, "the socket engine is chosen once at start; a change needs a restart"));
         if (running.Io.BusyPoll != next.Io.BusyPoll)
             rejections.Add(new ConfigError(IoConfig.BusyPollPath, "the event loops read it once at start; a change needs a restart"));
+        if (running.Io.Splice != next.Io.Splice)
+            rejections.Add(new ConfigError(IoConfig.SplicePath, "the listeners read it once at start; a change needs a restart"));
         if (running.Cluster != next.Cluster)
             rejections.Add(new ConfigError(ClusterConfig.SecretPath,
                 "the cookie secret must be the same on every node; change it with a rolling restart"));

@@ -11,14 +11,20 @@ public enum IoEngine
 }
 
 /// <summary>
-/// <c>drover.io { engine, busy-poll }</c>: read once at start; a change needs a restart.
+/// <c>drover.io { engine, busy-poll, splice }</c>: read once at start; a change needs a restart.
 /// <see cref="BusyPoll"/> is how long an event loop keeps polling for new events before it sleeps
-/// (zero: it sleeps at once); see <c>Drover.Core.Io.EventLoop</c>.
+/// (zero: it sleeps at once); see <c>Drover.Core.Io.EventLoop</c>. <see cref="Splice"/>: the HTTP fast
+/// path moves the rest of a large response body from the backend's socket to the client's with
+/// splice(2) on the epoll engine (see <c>Drover.Core.Io.SplicePipe</c>).
 /// </summary>
-public sealed record IoConfig(IoEngine Engine, TimeSpan BusyPoll)
+public sealed record IoConfig(IoEngine Engine, TimeSpan BusyPoll, bool Splice = true)
 {
     public const string EnginePath = "drover.io.engine";
     public const string BusyPollPath = "drover.io.busy-poll";
+    public const string SplicePath = "drover.io.splice";
+
+    /// <summary>A body with fewer bytes left than this after its head's read is copied: two splices cost more than copying a little.</summary>
+    public const int SpliceMinimum = 16 * 1024;
 
     /// <summary>Longer than this buys nothing: a loop that saw no event for a millisecond is idle.</summary>
     public static readonly TimeSpan MaxBusyPoll = TimeSpan.FromMilliseconds(1);

@@ -39,6 +39,11 @@ internal static unsafe partial class Libc
     public const int MSG_NOSIGNAL = 0x4000;
     public const int SHUT_WR = 1;
     public const int SHUT_RDWR = 2;
+    public const int O_NONBLOCK = 0x800;
+    public const int O_CLOEXEC = 0x80000;
+    public const uint SPLICE_F_MOVE = 1;
+    public const uint SPLICE_F_NONBLOCK = 2;
+    public const uint SPLICE_F_MORE = 4;
 
     /// <summary>x86-64 packs epoll_event to 12 bytes; other 64-bit targets align it to 16.</summary>
     public static readonly int EpollEventSize = RuntimeInformation.ProcessArchitecture == Architecture.X64 ? 12 : 16;
@@ -91,6 +96,12 @@ internal static unsafe partial class Libc
 
     [LibraryImport(Library, EntryPoint = "getsockopt", SetLastError = true)]
     public static partial int GetSockOpt(SafeHandle fd, int level, int name, int* value, int* length);
+
+    [LibraryImport(Library, EntryPoint = "pipe2", SetLastError = true)]
+    public static partial int Pipe2(int* fds, int flags);
+
+    [LibraryImport(Library, EntryPoint = "splice", SetLastError = true)]
+    public static partial nint Splice(SafeHandle fdIn, long* offIn, SafeHandle fdOut, long* offOut, nint length, uint flags);
 
     [LibraryImport(Library, EntryPoint = "getsockname", SetLastError = true)]
     public static partial int GetSockName(SafeHandle fd, byte* address, int* addressLength);

@@ -282,6 +282,73 @@ public sealed class LoopSocket : IConnectedSocket
         }
     }
 
+    /// <summary>
+    /// Moves up to <paramref name="max"/> bytes from this socket into <paramref name="pipe"/> (splice,
+    /// no copy through user memory) if epoll reported data since the socket was last drained: the bytes
+    /// moved, 0 when the peer has closed, -1 when there is nothing to take now (wait with
+    /// <see cref="WaitReadableAsync"/>). The pipe must have room for them: the caller splices into an empty one.
+    /// </summary>
+    public int TrySpliceTo(SplicePipe pipe, int max)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(max, 1);
+        var seen = _readable.Events;
+        if (seen == _drainedAt) return -1;
+        while (true)
+        {
+            nint n;
+            unsafe { n = Libc.Splice(Handle, null, pipe.WriteEnd, null, max, Libc.SPLICE_F_MOVE | Libc.SPLICE_F_NONBLOCK); }
+            if (n >= 0)
+            {
+                // A short splice does not prove the socket drained (the pipe may have run out of slots),
+                // so unlike a receive it is not marked drained: the next one finds out with EAGAIN.
+                pipe.Buffered += (int)n;
+                return (int)n;
+            }
+            var errno = Libc.LastError;
+            if (errno == Libc.EINTR) continue;
+            if (errno == Libc.EAGAIN)
+            {
+                _drainedAt = seen;
+                return -1;
+            }
+            throw Libc.SocketError(errno);
+        }
+    }
+
+    /// <summary>
+    /// Moves what the kernel takes now of <paramref name="pipe"/>'s bytes into this socket (splice);
+    /// returns how many. <paramref name="writableSeen"/> is the count to wait from
+    /// (<see cref="WaitWritableAsync"/>) when bytes are left in the pipe.
+    /// </summary>
+    public int TrySpliceFrom(SplicePipe pipe, out int writableSeen)
+    {
+        var total = 0;
+        while (true)
+        {
+            writableSeen = _writable.Events;
+            if (pipe.Buffered == 0) return total;
+            nint n;
+            unsafe { n = Libc.Splice(pipe.ReadEnd, null, Handle, null, pipe.Buffered, Libc.SPLICE_F_MOVE | Libc.SPLICE_F_NONBLOCK); }
+            if (n > 0)
+            {
+                pipe.Buffered -= (int)n;
+                total += (int)n;
+                continue;
+            }
+            var errno = Libc.LastError;
+            if (n < 0 && errno == Libc.EINTR) continue;
+            if (n < 0 && errno == Libc.EAGAIN) return total;
+            throw Libc.SocketError(n == 0 ? 32 : errno);
+        }
+    }
+
+    /// <summary>Completes when a send may find room again: the count moved from <paramref name="writableSeen"/> (or the socket closed).</summary>
+    public ValueTask WaitWritableAsync(int writableSeen, CancellationToken cancellationToken = default)
+    {
+        EnsureRegistered();
+        return _writable.WaitAsync(writableSeen, cancellationToken);
+    }
+
     /// <summary>Accepts one connection from this listening socket (waiting for one if none is queued); awaited once.</summary>
     [AsyncMethodBuilder(typeof(PerThreadPoolingValueTaskMethodBuilder<>))]
     public async ValueTask<(SafeHandle Handle, IPEndPoint? Remote)> AcceptAsync(CancellationToken cancellationToken = default)

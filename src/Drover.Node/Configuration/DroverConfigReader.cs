@@ -17,7 +17,7 @@ public static class DroverConfigReader
     private static readonly string[] DemoKeys = ["backends", "first-port", "host"];
     private static readonly string[] ClusterKeys = ["secret"];
     private static readonly string[] ReloadKeys = ["watch"];
-    private static readonly string[] IoKeys = ["engine", "busy-poll"];
+    private static readonly string[] IoKeys = ["engine", "busy-poll", "splice"];
 
     public static DroverConfig Read(Config config)
     {
@@ -174,11 +174,12 @@ public static class DroverConfigReader
             node.Error("busy-poll", $"must be at most {IoConfig.MaxBusyPoll.TotalMilliseconds:0}ms (0 turns busy polling off)");
             busyPoll = IoConfig.DefaultBusyPoll;
         }
+        var splice = node.Bool("splice", IoConfig.Default.Splice);
         var text = node.String("engine", "epoll")!;
         switch (text.Trim().ToLowerInvariant())
         {
-            case "epoll": return new IoConfig(IoEngine.Epoll, busyPoll);
-            case "sockets": return new IoConfig(IoEngine.Sockets, busyPoll);
+            case "epoll": return new IoConfig(IoEngine.Epoll, busyPoll, splice);
+            case "sockets": return new IoConfig(IoEngine.Sockets, busyPoll, splice);
             default:
                 node.Error("engine", $"unknown engine '{text}' (expected epoll or sockets)");
                 return IoConfig.Default;

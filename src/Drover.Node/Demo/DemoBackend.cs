@@ -20,7 +20,7 @@ namespace Drover.Node.Demo;
 /// A small HTTP backend to try Drover with and to test it against. Every answer names the backend
 /// (body and <c>X-Backend-Id</c>). Endpoints:
 /// <c>GET /healthz</c>; <c>POST /echo</c> (streams the body back); <c>POST /sink</c> (reads the body,
-/// answers its length and SHA-256); <c>GET /bytes/N</c> (N bytes); <c>GET /delay/MS</c>;
+/// answers its length and SHA-256); <c>GET /bytes/N</c> (N bytes); <c>GET /random/N</c> (N bytes of <see cref="RandomBody"/>); <c>GET /delay/MS</c>;
 /// <c>GET /headers</c> (the request headers as received); <c>/ws</c> (WebSocket echo);
 /// <c>GET /set-cookie/NAME/VALUE</c> (the greeting, with <c>Set-Cookie: NAME=VALUE</c>);
 /// anything else: a one-line greeting.
@@ -112,6 +112,21 @@ public sealed class DemoBackend : IAsyncDisposable
                 await response.Body.WriteAsync(chunk.AsMemory(0, (int)Math.Min(chunk.Length, left)), context.RequestAborted);
             return;
         }
+        if (path.StartsWith("/random/", StringComparison.Ordinal) && long.TryParse(path.AsSpan(8), out var randomCount) && randomCount >= 0)
+        {
+            // Bytes a client can check one by one: new Random(N).NextBytes over N bytes (see RandomBody).
+            response.ContentType = "application/octet-stream";
+            response.ContentLength = randomCount;
+            var random = new Random((int)(randomCount & int.MaxValue));
+            var chunk = new byte[Math.Min(randomCount, 64 * 1024)];
+            for (var left = randomCount; left > 0; left -= chunk.Length)
+            {
+                var piece = chunk.AsMemory(0, (int)Math.Min(chunk.Length, left));
+                random.NextBytes(piece.Span);
+                await response.Body.WriteAsync(piece, context.RequestAborted);
+            }
+            return;
+        }
         if (path.StartsWith("/delay/", StringComparison.Ordinal) && int.TryParse(path.AsSpan(7), out var ms) && ms >= 0)
         {
             await Task.Delay(ms, context.RequestAborted);
@@ -128,6 +143,14 @@ public sealed class DemoBackend : IAsyncDisposable
         if (path.StartsWith("/set-cookie/", StringComparison.Ordinal) && path[12..].Split('/') is [{ Length: > 0 } cookieName, { Length: > 0 } cookieValue])
             response.Headers.SetCookie = $"{cookieName}={cookieValue}; Path=/"; // a backend starting its own session (learn-cookie)
         await response.WriteAsync($"{id}: {request.Method} {path}{request.QueryString} ({request.Protocol})\n");
+    }
+
+    /// <summary>What <c>GET /random/N</c> answers: N bytes from <c>new Random(N)</c>, so a client can check every byte.</summary>
+    public static byte[] RandomBody(int length)
+    {
+        var body = new byte[length];
+        new Random(length).NextBytes(body);
+        return body;
     }
 
     private static async Task EchoWebSocketAsync(WebSocket socket, CancellationToken cancellationToken)

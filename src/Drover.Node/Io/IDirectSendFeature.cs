@@ -1,3 +1,5 @@
+using Drover.Core.Io;
+
 namespace Drover.Node.Io;
 
 /// <summary>
@@ -17,4 +19,14 @@ public interface IDirectSendFeature
     /// <see cref="System.Net.Sockets.SocketException"/> when the client has gone.
     /// </summary>
     int TrySendDirect(long flushed, ReadOnlySpan<byte> first, ReadOnlySpan<byte> second);
+
+    /// <summary>
+    /// Like <see cref="TrySendDirect"/> for bytes in a kernel pipe: moves what the socket takes now of
+    /// <paramref name="pipe"/>'s bytes into it (splice) and returns how many; -1 when nothing may be
+    /// sent directly. When bytes are left, wait with <see cref="WaitWritableAsync"/> from <paramref name="writableSeen"/>.
+    /// </summary>
+    int TrySpliceDirect(long flushed, SplicePipe pipe, out int writableSeen);
+
+    /// <summary>Completes when the socket may take more after a send that left bytes (or when it closes).</summary>
+    ValueTask WaitWritableAsync(int writableSeen, CancellationToken cancellationToken);
 }

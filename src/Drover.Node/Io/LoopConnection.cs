@@ -244,6 +244,15 @@ internal sealed class LoopConnection : ConnectionContext, IConnectionIdFeature, 
         return _socket.TrySendNow(first, second);
     }
 
+    public int TrySpliceDirect(long flushed, SplicePipe pipe, out int writableSeen)
+    {
+        writableSeen = 0;
+        if (Volatile.Read(ref _pipeBytesSent) != flushed || _shutdown) return -1;
+        return _socket.TrySpliceFrom(pipe, out writableSeen);
+    }
+
+    public ValueTask WaitWritableAsync(int writableSeen, CancellationToken cancellationToken) => _socket.WaitWritableAsync(writableSeen, cancellationToken);
+
     /// <summary>
     /// Pausing pays only until the socket has joined epoll (it is what keeps it out); after that a paused loop would
     /// just park and wake once more per request, so a kept-alive connection's later requests do not pause.

@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Event;
 using Drover.Core.Configuration;
+using Drover.Core.Io;
 using Drover.Core.Pools;
 using Drover.Core.Routing;
 using Drover.Node.Listeners;
@@ -139,6 +140,8 @@ public sealed class LoadBalancerActor : ReceiveActor
         return new ListenerRoutes(null, ListenerTimeouts.Default, fallback, sni, listener.InspectDelay);
     }
 
+    private static int SpliceMinimum(IoConfig io) => io.Splice && SplicePipe.IsSupported ? IoConfig.SpliceMinimum : 0;
+
     private IListenerServer CreateServer(ListenerConfig listener, DroverConfig config)
     {
         var logger = _loggerFactory.CreateLogger($"Drover.Listener.{listener.Name}");
@@ -146,7 +149,9 @@ public sealed class LoadBalancerActor : ReceiveActor
         var routes = RoutesFor(listener, config);
         if (listener.Mode == ListenerMode.Http)
         {
-            var fastPath = listener.FastPath ? new Http1FastPath(routes.Http!, routes.Timeouts, listener.Name, _runtime.AccessLog, counters) : null;
+            var fastPath = listener.FastPath
+                ? new Http1FastPath(routes.Http!, routes.Timeouts, listener.Name, _runtime.AccessLog, counters) { SpliceMinimum = SpliceMinimum(config.Io) }
+                : null;
             if (fastPath is not null) _runtime.FastPaths[listener.Name] = fastPath;
             else _runtime.FastPaths.TryRemove(listener.Name, out _);
             return new HttpListenerServer(listener, forwarder => new HttpProxyHandler(routes.Http!, forwarder, listener.Name, _runtime.AccessLog),

@@ -110,12 +110,37 @@ public sealed class BackendConnection : IBufferWriter<byte>
     /// <summary>Acknowledges the response bytes received so far at once (see <see cref="IConnectedSocket.AcknowledgeNow"/>).</summary>
     public void AcknowledgeNow() => _socket.AcknowledgeNow();
 
+    /// <summary>True when the response's body may be spliced from this connection's socket (Drover's epoll engine).</summary>
+    public bool CanSplice => _socket is LoopSocket;
+
     /// <summary>
-    /// Receives more response bytes after those buffered. Returns how many arrived: 0 means the backend
-    /// closed, or the block is full of unconsumed bytes (a head larger than any valid one).
+    /// Moves up to <paramref name="max"/> body bytes from the socket into <paramref name="pipe"/> (see
+    /// <see cref="LoopSocket.TrySpliceTo"/>): the bytes moved, 0 when the backend closed, -1 when none
+    /// are there yet (wait with <see cref="WaitReadableAsync"/>). Only with nothing buffered.
+    /// </summary>
+    public int TrySpliceTo(SplicePipe pipe, int max)
+    {
+        if (_end != _start) throw new InvalidOperationException("buffered bytes go before spliced ones");
+        try
+        {
+            return ((LoopSocket)_socket).TrySpliceTo(pipe, max);
+        }
+        catch (SocketException ex)
+        {
+            throw new IOException($"receiving from the backend failed: {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>Completes when the backend has sent more (or closed).</summary>
+    public ValueTask WaitReadableAsync(CancellationToken cancellationToken) => _socket.WaitReadableAsync(cancellationToken);
+
+    /// <summary>
+    /// Receives more response bytes after those buffered, at most <paramref name="max"/> of them. Returns
+    /// how many arrived: 0 means the backend closed, or the block is full of unconsumed bytes (a head
+    /// larger than any valid one).
     /// </summary>
     [AsyncMethodBuilder(typeof(PerThreadPoolingValueTaskMethodBuilder<>))]
-    public async ValueTask<int> ReceiveAsync(CancellationToken cancellationToken)
+    public async ValueTask<int> ReceiveAsync(CancellationToken cancellationToken, int max = int.MaxValue)
     {
         if (_pendingSend > 0) throw new InvalidOperationException("the request was written but not sent");
         var block = Block;
@@ -133,7 +158,7 @@ public sealed class BackendConnection : IBufferWriter<byte>
         int received;
         try
         {
-            received = await _socket.ReceiveAsync(block.AsMemory(_end), cancellationToken).ConfigureAwait(false);
+            received = await _socket.ReceiveAsync(block.AsMemory(_end, Math.Min(max, block.Length - _end)), cancellationToken).ConfigureAwait(false);
         }
         catch (SocketException ex)
         {

@@ -98,10 +98,10 @@ public class ConfigChangesTests
             Demo = new DemoConfig(2, 9001),
             Cmd = CmdConfig.Default with { Bind = Bind("127.0.0.1", 9111) },
             Cluster = new ClusterConfig("0123456789abcdef0123"),
-            Io = new IoConfig(IoEngine.Sockets, TimeSpan.Zero),
+            Io = new IoConfig(IoEngine.Sockets, TimeSpan.Zero, Splice: false),
         };
         var paths = ConfigChanges.Between(Running, next).Rejections.Select(e => e.Path).ToList();
-        Assert.Equal(["drover.demo", "drover.cmd", IoConfig.EnginePath, IoConfig.BusyPollPath, ClusterConfig.SecretPath], paths);
+        Assert.Equal(["drover.demo", "drover.cmd", IoConfig.EnginePath, IoConfig.BusyPollPath, IoConfig.SplicePath, ClusterConfig.SecretPath], paths);
     }
 
     [Fact]

@@ -389,4 +389,130 @@ public sealed class LoopSocketTests : IDisposable
             for (var i = 0; i < 10; i++) client.TrySendNow("more"u8, "bytes"u8);
         });
     }
+
+    [Fact]
+    public async Task Splicing_moves_bytes_from_one_socket_through_a_pipe_into_another_in_order()
+    {
+        var (from, sender) = await ConnectPairAsync();
+        var (to, receiver) = await ConnectPairAsync();
+        using var _ = from;
+        using var __ = sender;
+        using var ___ = to;
+        using var ____ = receiver;
+        var pipe = SplicePipe.Rent();
+        try
+        {
+            // Nothing sent yet: nothing to take, and the call says so instead of waiting.
+            await Task.Delay(50);
+            Assert.Equal(-1, from.TrySpliceTo(pipe, 64 * 1024));
+
+            var payload = new byte[3 * 1024 * 1024 + 123];
+            new Random(21).NextBytes(payload);
+            var sending = sender.SendAsync(payload);
+            var receiving = ReceiveAllAsync(receiver, payload.Length);
+            var moved = 0L;
+            while (moved < payload.Length)
+            {
+                var n = from.TrySpliceTo(pipe, 64 * 1024);
+                if (n < 0)
+                {
+                    await from.WaitReadableAsync().AsTask().WaitAsync(Timeout);
+                    continue;
+                }
+                Assert.NotEqual(0, n);
+                Assert.Equal(n, pipe.Buffered);
+                moved += n;
+                while (pipe.Buffered > 0)
+                {
+                    to.TrySpliceFrom(pipe, out var writableSeen);
+                    if (pipe.Buffered > 0) await to.WaitWritableAsync(writableSeen).AsTask().WaitAsync(Timeout);
+                }
+            }
+            await sending.WaitAsync(Timeout);
+            var received = await receiving.WaitAsync(Timeout);
+            Assert.True(payload.SequenceEqual(received), "the spliced bytes differ from those sent");
+
+            // The sender's close reads as 0.
+            sender.Shutdown(SocketShutdown.Send);
+            await from.WaitReadableAsync().AsTask().WaitAsync(Timeout);
+            Assert.Equal(0, from.TrySpliceTo(pipe, 64 * 1024));
+        }
+        finally
+        {
+            SplicePipe.Return(pipe);
+        }
+    }
+
+    [Fact]
+    public async Task A_splice_into_a_full_socket_keeps_the_rest_in_the_pipe_until_there_is_room_and_fails_once_the_peer_is_gone()
+    {
+        var (from, sender) = await ConnectPairAsync();
+        var (to, receiver) = await ConnectPairAsync();
+        using var _ = from;
+        using var __ = sender;
+        using var ___ = to;
+        var pipe = SplicePipe.Rent();
+        try
+        {
+            // The receiver reads nothing: its socket and the sender's fill up, and a splice leaves bytes in the pipe.
+            var chunk = new byte[64 * 1024];
+            int writableSeen;
+            while (true)
+            {
+                await sender.SendAsync(chunk).WaitAsync(Timeout);
+                while (from.TrySpliceTo(pipe, chunk.Length) is var n && n < 0) await from.WaitReadableAsync().AsTask().WaitAsync(Timeout);
+                to.TrySpliceFrom(pipe, out writableSeen);
+                if (pipe.Buffered > 0) break;
+            }
+            var room = to.WaitWritableAsync(writableSeen).AsTask();
+            await Task.Delay(100);
+            Assert.False(room.IsCompleted, "room reported while the receiver read nothing");
+            var drain = new byte[1024 * 1024];
+            var drained = 0;
+            while (!room.IsCompleted && drained < 64 * 1024 * 1024) drained += await receiver.ReceiveAsync(drain).WaitAsync(Timeout);
+            await room.WaitAsync(Timeout);
+
+            // Reset by the receiver: a splice fails (no SIGPIPE takes the process down) rather than claiming bytes went out.
+            receiver.LingerState = new LingerOption(true, 0);
+            receiver.Dispose();
+            await Task.Delay(100);
+            Assert.Throws<SocketException>(() =>
+            {
+                for (var i = 0; i < 10 && pipe.Buffered > 0; i++) to.TrySpliceFrom(pipe, out var ignored);
+                if (pipe.Buffered == 0) throw new InvalidOperationException("the pipe emptied into a reset socket");
+            });
+        }
+        finally
+        {
+            SplicePipe.Return(pipe); // holds bytes: closed, not kept
+        }
+    }
+
+    [Fact]
+    public void A_pipe_given_back_empty_is_rented_again_and_one_holding_bytes_is_closed()
+    {
+        var pipe = SplicePipe.Rent();
+        var open = SplicePipe.Open;
+        SplicePipe.Return(pipe);
+        Assert.Same(pipe, SplicePipe.Rent());
+        pipe.Buffered = 5; // as if a relay stopped midway
+        SplicePipe.Return(pipe);
+        Assert.Equal(open - 1, SplicePipe.Open);
+        var next = SplicePipe.Rent();
+        Assert.NotSame(pipe, next);
+        SplicePipe.Return(next);
+    }
+
+    private static async Task<byte[]> ReceiveAllAsync(Socket socket, int length)
+    {
+        var received = new byte[length];
+        var n = 0;
+        while (n < length)
+        {
+            var read = await socket.ReceiveAsync(received.AsMemory(n));
+            if (read == 0) throw new IOException($"closed after {n} of {length} bytes");
+            n += read;
+        }
+        return received;
+    }
 }

@@ -33,12 +33,22 @@ public sealed class IoConfigReaderTests
         Assert.Equal(IoEngine.Sockets, Read("io { engine = sockets, busy-poll = 0us }").Io.Engine);
     }
 
+    [Fact]
+    public void Splice_is_on_by_default_and_can_be_turned_off()
+    {
+        Assert.True(Read("").Io.Splice);
+        Assert.False(Read("io { splice = off }").Io.Splice);
+        Assert.False(Read("io.splice = false").Io.Splice);
+        Assert.True(Read("io { engine = sockets, splice = on }").Io.Splice);
+    }
+
     [Theory]
     [InlineData("io { busy-poll = 2ms }", "drover.io.busy-poll", "must be at most 1ms (0 turns busy polling off)")]
     [InlineData("io { busy-poll = -5us }", "drover.io.busy-poll", "must not be negative")]
     [InlineData("io { busy-poll = soon }", "drover.io.busy-poll", "'soon' is not a duration (examples: 50us, 500ms")]
     [InlineData("io { engine = uring }", "drover.io.engine", "unknown engine 'uring' (expected epoll or sockets)")]
     [InlineData("io { threads = 2 }", "drover.io.threads", "unknown key")]
+    [InlineData("io { splice = sometimes }", "drover.io.splice", "'sometimes' is not on or off")]
     [InlineData("io = epoll", "drover.io", "must be an object")]
     public void Bad_values_name_their_key(string io, string path, string fragment)
     {
@@ -50,9 +60,10 @@ public sealed class IoConfigReaderTests
     [Fact]
     public void The_engine_and_busy_poll_can_come_from_the_environment()
     {
-        var environment = new System.Collections.Hashtable { ["DROVER__IO__ENGINE"] = "sockets", ["DROVER__IO__BUSY_POLL"] = "0" };
+        var environment = new System.Collections.Hashtable { ["DROVER__IO__ENGINE"] = "sockets", ["DROVER__IO__BUSY_POLL"] = "0", ["DROVER__IO__SPLICE"] = "off" };
         var config = Drover.Node.Hosting.ConfigLoader.FromHocon(HoconText.Parse(Hocon(""), "test"), "test", environment);
         Assert.Equal(IoEngine.Sockets, config.Drover.Io.Engine);
         Assert.Equal(TimeSpan.Zero, config.Drover.Io.BusyPoll);
+        Assert.False(config.Drover.Io.Splice);
     }
 }

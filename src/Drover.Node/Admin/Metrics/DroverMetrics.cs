@@ -43,7 +43,7 @@ public sealed class DroverMetrics
     private HashSet<string> _poolSeries = new(StringComparer.Ordinal);
     private HashSet<string> _listenerSeries = new(StringComparer.Ordinal);
 
-    private readonly Counter _listenerRequests, _listenerConnections, _listenerBytesIn, _listenerBytesOut, _fastPathRequests, _fastPathHandovers;
+    private readonly Counter _listenerRequests, _listenerConnections, _listenerBytesIn, _listenerBytesOut, _fastPathRequests, _fastPathHandovers, _fastPathSpliced;
     private readonly Gauge _listenerActive, _listenerUp;
     private readonly Counter _backendRequests, _backendResponses, _backendConnections, _backendFailures, _backendRetries, _backendBytesIn, _backendBytesOut, _backendHealthChanges;
     private readonly Gauge _backendActive, _backendHealth, _backendAdmin, _backendWeight, _backendConfiguredWeight;
@@ -70,6 +70,7 @@ public sealed class DroverMetrics
         _listenerUp = f.CreateGauge("drover_listener_up", "1 when the listener is bound.", "listener");
         _fastPathRequests = Counter(f, "drover_listener_fast_path_requests_total", "HTTP requests proxied by the HTTP/1.1 fast path.", "listener");
         _fastPathHandovers = Counter(f, "drover_listener_fast_path_handovers_total", "Connections the fast path handed to the full HTTP pipeline.", "listener");
+        _fastPathSpliced = Counter(f, "drover_listener_spliced_bytes_total", "Response body bytes the fast path moved from backends to clients by splice(2) instead of copying (drover.io.splice).", "listener");
 
         _backendRequests = Counter(f, "drover_backend_requests_total", "Requests (HTTP) and connection attempts (TCP) started on the backend, retries included.", "pool", "backend");
         _backendResponses = Counter(f, "drover_backend_responses_total", "HTTP responses from the backend, by status class (retried 5xx included).", "pool", "backend", "code");
@@ -179,9 +180,10 @@ public sealed class DroverMetrics
             Advance(_listenerBytesOut.WithLabels(name), ref cursor[2], counters.BytesOut);
             if (_runtime.FastPaths.TryGetValue(name, out var fastPath))
             {
-                var fast = Cursor(fastPath, 2);
+                var fast = Cursor(fastPath, 3);
                 Advance(_fastPathRequests.WithLabels(name), ref fast[0], fastPath.Served);
                 Advance(_fastPathHandovers.WithLabels(name), ref fast[1], fastPath.HandedOver);
+                Advance(_fastPathSpliced.WithLabels(name), ref fast[2], fastPath.SplicedBytes);
             }
         }
     }
@@ -314,7 +316,7 @@ public sealed class DroverMetrics
         var listeners = _config.Listeners.Select(l => l.Name).ToHashSet(StringComparer.Ordinal);
         foreach (var listener in _listenerSeries.Where(l => !listeners.Contains(l)))
         {
-            foreach (var collector in new Collector<Counter.Child>[] { _listenerConnections, _listenerBytesIn, _listenerBytesOut, _fastPathRequests, _fastPathHandovers })
+            foreach (var collector in new Collector<Counter.Child>[] { _listenerConnections, _listenerBytesIn, _listenerBytesOut, _fastPathRequests, _fastPathHandovers, _fastPathSpliced })
                 collector.RemoveLabelled(listener);
             foreach (var gauge in new[] { _listenerActive, _listenerUp }) gauge.RemoveLabelled(listener);
             for (var s = 0; s < StatusClass.Count; s++) _listenerRequests.RemoveLabelled(listener, StatusClass.Name(s));

@@ -31,6 +31,11 @@ namespace Drover.Node.Listeners.Http.FastPath;
 /// </summary>
 internal sealed class FastPathConnection
 {
+    // What a head read takes when splicing is on: HAProxy's buffer size, enough for any usual head.
+    private const int HeadReceive = 16 * 1024;
+    // The most one splice moves into the pipe: a default pipe's 16 pages.
+    private const int SpliceChunk = 64 * 1024;
+
     private static readonly ConcurrentDictionary<(string Pool, PoolErrorKind Kind, bool Close), byte[]> PoolErrors = new();
     // The parse targets (2 KiB of header slots) are kept for the next connection rather than allocated per
     // connection: with a new connection per request they were a quarter of all allocation.
@@ -60,6 +65,8 @@ internal sealed class FastPathConnection
     // Set under the epoll listener: response bytes go straight to the client's socket while nothing queued in the output
     // pipe is unsent (_flushed counts what this connection flushed there), and through the pipe otherwise.
     private readonly IDirectSendFeature? _direct;
+    // Bodies of at least this many bytes go from the backend's socket to the client's by splice; 0: never.
+    private readonly int _spliceMinimum;
     private long _flushed;
     // A response head rewritten for the client and not yet sent: it goes out with the body's first bytes (one writev).
     private byte[]? _pendingHead;
@@ -97,6 +104,7 @@ internal sealed class FastPathConnection
         _receive = receive;
         _direct = direct;
         _fastPath = fastPath;
+        _spliceMinimum = direct is null ? 0 : fastPath.SpliceMinimum;
         _heads = HeadsPool.Get();
         _head = _heads.Request;
         _response = _heads.Response;
@@ -549,7 +557,8 @@ internal sealed class FastPathConnection
                 int received;
                 try
                 {
-                    received = await connection.ReceiveAsync(_timeout.Token);
+                    // With splicing on, only a head's worth: a large body's rest is then spliced, not copied.
+                    received = await connection.ReceiveAsync(_timeout.Token, _spliceMinimum > 0 ? HeadReceive : int.MaxValue);
                 }
                 catch (IOException)
                 {
@@ -684,6 +693,14 @@ internal sealed class FastPathConnection
         var timeout = pool.RequestConfig.ActivityTimeout ?? TimeSpan.FromSeconds(30);
         while (length > 0)
         {
+            if (connection.BufferedLength == 0 && _spliceMinimum > 0 && !untilClose && length >= _spliceMinimum && _pendingHead is null
+                && _output.UnflushedBytes == 0 && connection.CanSplice)
+            {
+                var pipe = SplicePipe.Rent();
+                // Only once everything before the body's rest is in the client's socket (an empty pipe moves nothing).
+                if (_direct!.TrySpliceDirect(_flushed, pipe, out _) == 0) return await SpliceBackendBodyAsync(connection, length, timeout, pipe);
+                SplicePipe.Return(pipe);
+            }
             if (connection.BufferedLength == 0)
             {
                 // More of the body is due: acknowledge what came, or a backend holding the rest until then waits for our delayed ACK (40 ms).
@@ -706,6 +723,60 @@ internal sealed class FastPathConnection
             }
         }
         return true;
+    }
+
+    /// <summary>
+    /// Relays the body's last <paramref name="length"/> bytes from the backend's socket to the client's
+    /// through <paramref name="pipe"/> (splice: the kernel moves page references, no copy through user
+    /// memory), once nothing else is waiting to go to the client. Gives the pipe back.
+    /// </summary>
+    [AsyncMethodBuilder(typeof(PerThreadPoolingValueTaskMethodBuilder<>))]
+    private async ValueTask<bool> SpliceBackendBodyAsync(BackendConnection connection, long length, TimeSpan timeout, SplicePipe pipe)
+    {
+        var relayedBefore = _relayed;
+        try
+        {
+            while (length > 0 || pipe.Buffered > 0)
+            {
+                if (pipe.Buffered == 0)
+                {
+                    var moved = connection.TrySpliceTo(pipe, (int)Math.Min(length, SpliceChunk));
+                    if (moved == 0) return false; // the backend closed before the whole body
+                    if (moved < 0)
+                    {
+                        connection.AcknowledgeNow(); // as in CopyBackendBodyAsync
+                        _timeout.CancelAfter(timeout);
+                        await connection.WaitReadableAsync(_timeout.Token);
+                        _timeout.CancelAfter(Timeout.Infinite);
+                        continue;
+                    }
+                    length -= moved;
+                }
+                int sent, writableSeen;
+                try
+                {
+                    sent = _direct!.TrySpliceDirect(_flushed, pipe, out writableSeen);
+                }
+                catch (System.Net.Sockets.SocketException)
+                {
+                    sent = -1;
+                    writableSeen = 0;
+                }
+                if (sent < 0)
+                {
+                    _clientGone = true;
+                    return false;
+                }
+                _relayed += sent;
+                if (pipe.Buffered > 0) await _direct.WaitWritableAsync(writableSeen, CancellationToken.None);
+            }
+            return true;
+        }
+        finally
+        {
+            _fastPath.AddSpliced(_relayed - relayedBefore);
+            SplicePipe.Return(pipe); // closed instead if the relay stopped with bytes in it
+        }
     }
 
     [AsyncMethodBuilder(typeof(PerThreadPoolingValueTaskMethodBuilder<>))]

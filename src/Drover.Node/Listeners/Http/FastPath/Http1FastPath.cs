@@ -1,4 +1,6 @@
 using System.Runtime.CompilerServices;
+using Drover.Core.Configuration;
+using Drover.Core.Io;
 using Drover.Core.Routing;
 using Drover.Core.Threading;
 using Drover.Node.AccessLog;
@@ -31,6 +33,12 @@ public sealed class Http1FastPath(RouteTable<PoolHandle> routes, ListenerTimeout
     /// <summary>The listener's counters: the fast path counts the responses it sends.</summary>
     public ListenerCounters Counters { get; } = counters ?? new ListenerCounters();
 
+    /// <summary>
+    /// Response bodies with at least this many bytes left after the head's read go from the backend's
+    /// socket to the client's by splice(2) (epoll engine only); 0: every body is copied (<c>drover.io.splice = off</c>).
+    /// </summary>
+    public int SpliceMinimum { get; init; } = SplicePipe.IsSupported ? IoConfig.SpliceMinimum : 0;
+
     /// <summary>Keep-alive idle and request-head deadlines, the same that Kestrel's stack applies after a hand-over.</summary>
     public ListenerTimeouts Timeouts
     {
@@ -43,6 +51,7 @@ public sealed class Http1FastPath(RouteTable<PoolHandle> routes, ListenerTimeout
 
     private long _served;
     private long _handedOver;
+    private long _spliced;
 
     /// <summary>Read once per request; a reload swaps it (<see cref="IListenerServer.Reroute"/>) while connections stay open.</summary>
     public RouteTable<PoolHandle> Routes
@@ -56,6 +65,11 @@ public sealed class Http1FastPath(RouteTable<PoolHandle> routes, ListenerTimeout
 
     /// <summary>Connections handed to Kestrel's HTTP stack (each carries on there to its end).</summary>
     public long HandedOver => Volatile.Read(ref _handedOver);
+
+    /// <summary>Response body bytes moved from backends to clients by splice(2) rather than copied (<see cref="SpliceMinimum"/>).</summary>
+    public long SplicedBytes => Volatile.Read(ref _spliced);
+
+    internal void AddSpliced(long bytes) => Interlocked.Add(ref _spliced, bytes);
 
     internal void CountServed(int status)
     {
