@@ -432,6 +432,9 @@ frontend web
 backend be_web
   mode http
   http-reuse always
+  # Drover splices the rest of a large response body (drover.io.splice, on by default): HAProxy does too,
+  # forced (splice-auto's guess seldom splices these responses; forced it served 64 KiB for 36 vs 43 us of CPU)
+  option splice-response
   server n1 127.0.0.1:$P_BACKEND
 
 frontend raw
@@ -462,6 +465,7 @@ frontend websticky
 backend be_sticky
   mode http
   http-reuse always
+  option splice-response
   cookie SRV insert indirect nocache
   server n1 127.0.0.1:$P_BACKEND cookie n1
 EOF
