@@ -587,11 +587,13 @@ wrk_once() {  # wrk_once SCENARIO TARGET ROUND PATH [wrk args...]
   if ((r == 1)); then
     load "$out.warmup.log" "$WARM" wrk -t1 -c"$CONNS" -d"${WARM}s" "$@" "$url"
   fi
-  local a0 a1
+  local a0 a1 pid c0="" cpu=""; pid=$(target_pid "$t")
   a0=$(backend_accepts)
+  [[ -n $pid ]] && c0=$(bl cpu-ticks "$pid")
   load "$out.log" "$DUR" wrk -t1 -c"$CONNS" -d"${DUR}s" --latency -s "$LIB/wrk-json.lua" "$@" "$url"
+  [[ -n $c0 ]] && cpu=$(( $(bl cpu-ticks "$pid") - c0 ))
   a1=$(backend_accepts)
-  record "$scen" "$t" "$r" "$(bl wrk "$out.log")" "{\"backend_accepts\": $((a1 - a0))}"
+  record "$scen" "$t" "$r" "$(bl wrk "$out.log" "$cpu")" "{\"backend_accepts\": $((a1 - a0))}"
 }
 
 scenario_l7_1k() {
@@ -851,8 +853,8 @@ for t in "${TARGETS[@]}"; do
 done
 
 METHOD_RUNS="$ROUNDS round(s) of ${DUR}s, targets alternating (order rotated each round), ${WARM}s warm-up per target before round 1 (and ${WARM_START}s of wrk /1k on every proxy after start)"
-META+=("methods.l7-1k=wrk -t1 -c$CONNS -d${DUR}s --latency, GET /1k (1 KiB body), keep-alive; $METHOD_RUNS. p50/p99 from wrk's latency record (closed loop: includes queueing at 64 in flight).")
-META+=("methods.l7-64k=wrk -t1 -c$CONNS -d${DUR}s, GET /64k (64 KiB body), keep-alive; $METHOD_RUNS. MiB/s = bytes wrk received (headers included) / duration.")
+META+=("methods.l7-1k=wrk -t1 -c$CONNS -d${DUR}s --latency, GET /1k (1 KiB body), keep-alive; $METHOD_RUNS. p50/p99 from wrk's latency record (closed loop: includes queueing at 64 in flight). Proxy CPU per request: its user+system CPU time (process tree, /proc/PID/stat) over the wrk run / requests wrk counted.")
+META+=("methods.l7-64k=wrk -t1 -c$CONNS -d${DUR}s, GET /64k (64 KiB body), keep-alive; $METHOD_RUNS. MiB/s = bytes wrk received (headers included) / duration. Proxy CPU per request as in l7-1k.")
 META+=("methods.l7-close=wrk -t1 -c$CONNS -d${DUR}s -H 'Connection: close', GET /1k: wrk opens a new TCP connection for every request (the server closes after each response); the proxy keeps its backend connections pooled. $METHOD_RUNS, except that the warm-up before round 1 is ${WARM_CLOSE}s of this same load (per-connection code is not warmed by keep-alive traffic).")
 META+=("methods.l7-rate=h2load --h1 -t1 -c$CONNS --rps=R -D ${RATE_DUR}s --warm-up-time=1s, GET /1k, R = (half of HAProxy's l7-1k req/s in this run) / $CONNS per client; h2load's summary has no percentiles, so p50/p99/p99.9 are computed from its --log-file (one row per request). Proxy CPU per request: the proxy's utime+stime (its whole process tree, from /proc) over the run and its 1 s warm-up, divided by the requests served in that time; at a fixed offered rate it moves much less with what else the machine runs than closed-loop req/s does, but a shared host's per-CPU speed still moves it (up to 40% for 10-40 s at a time, seen on HAProxy, Drover and the nginx backend alike): compare it as a ratio within one run; the best round is shown too, since that noise only adds. $RATE_ROUNDS round(s), targets alternating; before round 1 each target gets ${WARM_RATE}s of the same load, unmeasured.")
 META+=("methods.l4-throughput=iperf3 -c through each target's TCP listener to iperf3 -s, -t ${IPERF_DUR}s -O 1 (first second omitted), -P 1 and -P 8, received bits/s; $ROUNDS round(s).")

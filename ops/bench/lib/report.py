@@ -19,13 +19,16 @@ SCENARIOS = {
         ("rps", "requests/s", "req/s", "higher"),
         ("p50_ms", "p50 latency", "ms", "lower"),
         ("p99_ms", "p99 latency", "ms", "lower"),
+        ("cpu_us_per_req", "proxy CPU per request", "µs", "lower"),
     ]),
     "l7-64k": ("L7 keep-alive, 64 KiB", [
         ("rps", "requests/s", "req/s", "higher"),
         ("mib_s", "throughput", "MiB/s", "higher"),
+        ("cpu_us_per_req", "proxy CPU per request", "µs", "lower"),
     ]),
     "l7-close": ("L7 new connection per request, 1 KiB", [
         ("rps", "requests/s", "req/s", "higher"),
+        ("cpu_us_per_req", "proxy CPU per request", "µs", "lower"),
     ]),
     "l7-rate": ("L7 latency at a fixed rate, 1 KiB", [
         ("target_rps", "offered rate", "req/s", None),
