@@ -35,12 +35,15 @@ public sealed unsafe class SplicePipe : IDisposable
     /// <summary>True where splice(2) exists (Linux).</summary>
     public static bool IsSupported => OperatingSystem.IsLinux();
 
-    /// <summary>An empty pipe: one this thread gave back, or a new one.</summary>
-    public static SplicePipe Rent()
+    /// <summary>
+    /// An empty pipe (one this thread gave back, or a new one), or null when this thread has none and a new one cannot be opened (the process is
+    /// out of descriptors): the caller copies instead, so a full descriptor table costs speed, not requests.
+    /// </summary>
+    public static SplicePipe? TryRent()
     {
         if (t_pooled is { Count: > 0 } pooled) return pooled.Pop();
         var fds = stackalloc int[2];
-        if (Libc.Pipe2(fds, Libc.O_NONBLOCK | Libc.O_CLOEXEC) != 0) throw Libc.SocketError(Libc.LastError);
+        if (Libc.Pipe2(fds, Libc.O_NONBLOCK | Libc.O_CLOEXEC) != 0) return null;
         Interlocked.Increment(ref s_open);
         return new SplicePipe(new FileDescriptor(fds[0]), new FileDescriptor(fds[1]));
     }

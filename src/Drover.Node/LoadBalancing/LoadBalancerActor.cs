@@ -1,7 +1,6 @@
 using Akka.Actor;
 using Akka.Event;
 using Drover.Core.Configuration;
-using Drover.Core.Io;
 using Drover.Core.Pools;
 using Drover.Core.Routing;
 using Drover.Node.Listeners;
@@ -140,8 +139,6 @@ public sealed class LoadBalancerActor : ReceiveActor
         return new ListenerRoutes(null, ListenerTimeouts.Default, fallback, sni, listener.InspectDelay);
     }
 
-    private static int SpliceMinimum(IoConfig io) => io.Splice && SplicePipe.IsSupported ? IoConfig.SpliceMinimum : 0;
-
     private IListenerServer CreateServer(ListenerConfig listener, DroverConfig config)
     {
         var logger = _loggerFactory.CreateLogger($"Drover.Listener.{listener.Name}");
@@ -150,7 +147,7 @@ public sealed class LoadBalancerActor : ReceiveActor
         if (listener.Mode == ListenerMode.Http)
         {
             var fastPath = listener.FastPath
-                ? new Http1FastPath(routes.Http!, routes.Timeouts, listener.Name, _runtime.AccessLog, counters) { SpliceMinimum = SpliceMinimum(config.Io) }
+                ? new Http1FastPath(routes.Http!, routes.Timeouts, listener.Name, _runtime.AccessLog, counters) { SpliceMinimum = Http1FastPath.SpliceMinimumFor(config.Io) }
                 : null;
             if (fastPath is not null) _runtime.FastPaths[listener.Name] = fastPath;
             else _runtime.FastPaths.TryRemove(listener.Name, out _);

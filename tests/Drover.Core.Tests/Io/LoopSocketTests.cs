@@ -399,7 +399,7 @@ public sealed class LoopSocketTests : IDisposable
         using var __ = sender;
         using var ___ = to;
         using var ____ = receiver;
-        var pipe = SplicePipe.Rent();
+        var pipe = SplicePipe.TryRent()!;
         try
         {
             // Nothing sent yet: nothing to take, and the call says so instead of waiting.
@@ -451,7 +451,7 @@ public sealed class LoopSocketTests : IDisposable
         using var _ = from;
         using var __ = sender;
         using var ___ = to;
-        var pipe = SplicePipe.Rent();
+        var pipe = SplicePipe.TryRent()!;
         try
         {
             // The receiver reads nothing: its socket and the sender's fill up, and a splice leaves bytes in the pipe.
@@ -491,14 +491,14 @@ public sealed class LoopSocketTests : IDisposable
     [Fact]
     public void A_pipe_given_back_empty_is_rented_again_and_one_holding_bytes_is_closed()
     {
-        var pipe = SplicePipe.Rent();
+        var pipe = SplicePipe.TryRent()!;
         var open = SplicePipe.Open;
         SplicePipe.Return(pipe);
-        Assert.Same(pipe, SplicePipe.Rent());
+        Assert.Same(pipe, SplicePipe.TryRent()!);
         pipe.Buffered = 5; // as if a relay stopped midway
         SplicePipe.Return(pipe);
         Assert.Equal(open - 1, SplicePipe.Open);
-        var next = SplicePipe.Rent();
+        var next = SplicePipe.TryRent()!;
         Assert.NotSame(pipe, next);
         SplicePipe.Return(next);
     }

@@ -558,7 +558,7 @@ internal sealed class FastPathConnection
                 try
                 {
                     // With splicing on, only a head's worth: a large body's rest is then spliced, not copied.
-                    received = await connection.ReceiveAsync(_timeout.Token, _spliceMinimum > 0 ? HeadReceive : int.MaxValue);
+                    received = await connection.ReceiveAsync(_timeout.Token, _spliceMinimum > 0 && connection.CanSplice ? HeadReceive : int.MaxValue);
                 }
                 catch (IOException)
                 {
@@ -696,10 +696,13 @@ internal sealed class FastPathConnection
             if (connection.BufferedLength == 0 && _spliceMinimum > 0 && !untilClose && length >= _spliceMinimum && _pendingHead is null
                 && _output.UnflushedBytes == 0 && connection.CanSplice)
             {
-                var pipe = SplicePipe.Rent();
-                // Only once everything before the body's rest is in the client's socket (an empty pipe moves nothing).
-                if (_direct!.TrySpliceDirect(_flushed, pipe, out _) == 0) return await SpliceBackendBodyAsync(connection, length, timeout, pipe);
-                SplicePipe.Return(pipe);
+                // Only once everything before the body's rest is in the client's socket (an empty pipe moves nothing);
+                // without a pipe (no descriptor left) the body is copied.
+                if (SplicePipe.TryRent() is { } pipe)
+                {
+                    if (_direct!.TrySpliceDirect(_flushed, pipe, out _) == 0) return await SpliceBackendBodyAsync(connection, length, timeout, pipe);
+                    SplicePipe.Return(pipe);
+                }
             }
             if (connection.BufferedLength == 0)
             {
@@ -768,7 +771,7 @@ internal sealed class FastPathConnection
                     return false;
                 }
                 _relayed += sent;
-                if (pipe.Buffered > 0) await _direct.WaitWritableAsync(writableSeen, CancellationToken.None);
+                if (pipe.Buffered > 0) await _direct!.WaitWritableAsync(writableSeen, CancellationToken.None);
             }
             return true;
         }

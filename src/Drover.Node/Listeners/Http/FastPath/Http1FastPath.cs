@@ -37,7 +37,10 @@ public sealed class Http1FastPath(RouteTable<PoolHandle> routes, ListenerTimeout
     /// Response bodies with at least this many bytes left after the head's read go from the backend's
     /// socket to the client's by splice(2) (epoll engine only); 0: every body is copied (<c>drover.io.splice = off</c>).
     /// </summary>
-    public int SpliceMinimum { get; init; } = SplicePipe.IsSupported ? IoConfig.SpliceMinimum : 0;
+    public int SpliceMinimum { get; init; } = SpliceMinimumFor(IoConfig.Default);
+
+    /// <summary>The <see cref="SpliceMinimum"/> that <paramref name="io"/> asks for where this machine can splice.</summary>
+    public static int SpliceMinimumFor(IoConfig io) => io.Splice && SplicePipe.IsSupported ? IoConfig.SpliceMinimum : 0;
 
     /// <summary>Keep-alive idle and request-head deadlines, the same that Kestrel's stack applies after a hand-over.</summary>
     public ListenerTimeouts Timeouts
