@@ -5,13 +5,12 @@ namespace Drover.Node.Tests.Support;
 
 public static class FreePort
 {
-    /// <summary>A port that was free a moment ago (for processes that cannot report a port-0 bind back to the test).</summary>
-    public static int Next()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    /// <summary>
+    /// A port that was free a moment ago (for processes that cannot report a port-0 bind back to the
+    /// test), below the ephemeral range as <see cref="Run"/> takes them: a port the kernel handed out for
+    /// port 0 was often taken again, before the child process bound it, by another test's connection.
+    /// </summary>
+    public static int Next() => Run(1);
 
     /// <summary>
     /// The first of <paramref name="count"/> consecutive ports that were all free a moment ago, for a
