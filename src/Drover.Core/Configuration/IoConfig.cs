@@ -23,8 +23,13 @@ public sealed record IoConfig(IoEngine Engine, TimeSpan BusyPoll, bool Splice = 
     public const string BusyPollPath = "drover.io.busy-poll";
     public const string SplicePath = "drover.io.splice";
 
-    /// <summary>A body with fewer bytes left than this after its head's read is copied: two splices cost more than copying a little.</summary>
-    public const int SpliceMinimum = 16 * 1024;
+    /// <summary>
+    /// A body with fewer bytes left than this after its head's read (16 KiB) is copied: two splices and a
+    /// second send to the client cost more than copying it. Measured (proxy CPU per request, 1 core):
+    /// with 24 KiB left, splicing cost 28 us against 24.9 copying; with 32 KiB left about the same;
+    /// with 48 KiB left splicing saved 15-25%.
+    /// </summary>
+    public const int SpliceMinimum = 32 * 1024;
 
     /// <summary>Longer than this buys nothing: a loop that saw no event for a millisecond is idle.</summary>
     public static readonly TimeSpan MaxBusyPoll = TimeSpan.FromMilliseconds(1);

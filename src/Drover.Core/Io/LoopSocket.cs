@@ -106,6 +106,13 @@ public sealed class LoopSocket : IConnectedSocket
         return _readable.WaitAsync(_drainedAt, cancellationToken);
     }
 
+    /// <summary>One receive, never waiting: false when epoll has reported nothing since the socket was last drained, or recv found nothing; received 0 means the peer closed.</summary>
+    public bool TryReceiveNow(Span<byte> buffer, out int received)
+    {
+        if (buffer.IsEmpty) throw new ArgumentException("a receive needs room", nameof(buffer));
+        return TryReceive(buffer, out received);
+    }
+
     /// <summary>One receive if epoll reported data since the socket was last drained; false when there is nothing to take.</summary>
     private unsafe bool TryReceive(Span<byte> buffer, out int received)
     {

@@ -142,6 +142,46 @@ public sealed class BackendConnection : IBufferWriter<byte>
     [AsyncMethodBuilder(typeof(PerThreadPoolingValueTaskMethodBuilder<>))]
     public async ValueTask<int> ReceiveAsync(CancellationToken cancellationToken, int max = int.MaxValue)
     {
+        var room = Room(max);
+        if (room.IsEmpty) return 0;
+        int received;
+        try
+        {
+            received = await _socket.ReceiveAsync(room, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SocketException ex)
+        {
+            throw new IOException($"receiving from the backend failed: {ex.Message}", ex);
+        }
+        _end += received;
+        return received;
+    }
+
+    /// <summary>
+    /// Receives, without waiting, up to <paramref name="max"/> response bytes that have already arrived:
+    /// 0 when there are none now (epoll reported the socket drained: no syscall), the backend closed,
+    /// or the socket cannot tell without waiting (a .NET socket).
+    /// </summary>
+    public int ReceiveAvailable(int max)
+    {
+        if (_socket is not LoopSocket { MayBeReadable: true } socket) return 0;
+        var room = Room(max);
+        if (room.IsEmpty) return 0;
+        try
+        {
+            if (!socket.TryReceiveNow(room.Span, out var received)) return 0;
+            _end += received;
+            return received;
+        }
+        catch (SocketException ex)
+        {
+            throw new IOException($"receiving from the backend failed: {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>Where the next receive goes, at most <paramref name="max"/> bytes (empty: the block is full of unread bytes).</summary>
+    private Memory<byte> Room(int max)
+    {
         if (_pendingSend > 0) throw new InvalidOperationException("the request was written but not sent");
         var block = Block;
         if (_start == _end)
@@ -154,18 +194,7 @@ public sealed class BackendConnection : IBufferWriter<byte>
             _end -= _start;
             _start = 0;
         }
-        if (_end == block.Length) return 0;
-        int received;
-        try
-        {
-            received = await _socket.ReceiveAsync(block.AsMemory(_end, Math.Min(max, block.Length - _end)), cancellationToken).ConfigureAwait(false);
-        }
-        catch (SocketException ex)
-        {
-            throw new IOException($"receiving from the backend failed: {ex.Message}", ex);
-        }
-        _end += received;
-        return received;
+        return block.AsMemory(_end, Math.Min(max, block.Length - _end));
     }
 
     /// <summary>Marks <paramref name="count"/> buffered bytes as relayed.</summary>

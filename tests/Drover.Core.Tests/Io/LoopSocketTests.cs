@@ -55,6 +55,34 @@ public sealed class LoopSocketTests : IDisposable
     }
 
     [Fact]
+    public async Task A_receive_now_takes_what_has_arrived_and_never_waits()
+    {
+        var (client, server) = await ConnectPairAsync();
+        using var clientSocket = client;
+        using var serverSocket = server;
+        var buffer = new byte[8];
+
+        // Nothing there: false at once, and the socket is known drained (MayBeReadable false) after it.
+        Assert.False(client.TryReceiveNow(buffer, out _));
+        Assert.False(client.MayBeReadable);
+
+        await server.SendAsync("0123456789"u8.ToArray());
+        await client.WaitReadableAsync().AsTask().WaitAsync(Timeout);
+        Assert.True(client.TryReceiveNow(buffer, out var first));
+        Assert.Equal(8, first);
+        Assert.True(client.MayBeReadable); // a full read: there may be more
+        Assert.True(client.TryReceiveNow(buffer, out var second));
+        Assert.Equal("89", Encoding.ASCII.GetString(buffer, 0, second));
+        Assert.False(client.MayBeReadable); // a short read: drained until epoll says otherwise
+        Assert.False(client.TryReceiveNow(buffer, out _));
+
+        server.Shutdown(SocketShutdown.Send);
+        await client.WaitReadableAsync().AsTask().WaitAsync(Timeout);
+        Assert.True(client.TryReceiveNow(buffer, out var end));
+        Assert.Equal(0, end);
+    }
+
+    [Fact]
     public async Task A_send_larger_than_the_socket_buffers_waits_for_room_and_arrives_whole()
     {
         var (client, server) = await ConnectPairAsync();

@@ -178,4 +178,139 @@ public sealed class SpliceTests
         await backend.WaitAsync(Deadline);
         Assert.True(node.Runtime.FastPaths["web"].SplicedBytes > 0);
     }
+
+    /// <summary>
+    /// A raw backend answering, on keep-alive connections, <c>/cl/N</c> (Content-Length), <c>/chunked/N</c>
+    /// (8,000-byte chunks) and <c>/close/N</c> (until close), each with the N bytes of
+    /// <see cref="DemoBackend.RandomBody"/> and head and body in one send.
+    /// </summary>
+    private static Task ServeRawAsync(TcpListener listener, CancellationToken stop) => Task.Run(async () =>
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            var connection = await listener.AcceptSocketAsync(stop);
+            _ = Task.Run(async () =>
+            {
+                using var _ = connection;
+                var buffer = new byte[8192];
+                while (await connection.ReceiveAsync(buffer, stop) is > 0 and var n)
+                {
+                    var path = Encoding.ASCII.GetString(buffer, 0, n).Split(' ')[1];
+                    var parts = path.Split('/');
+                    var body = DemoBackend.RandomBody(int.Parse(parts[2]));
+                    var response = new MemoryStream();
+                    void Write(string text) => response.Write(Encoding.ASCII.GetBytes(text));
+                    switch (parts[1])
+                    {
+                        case "cl":
+                            Write($"HTTP/1.1 200 OK\r\nContent-Length: {body.Length}\r\n\r\n");
+                            response.Write(body);
+                            break;
+                        case "chunked":
+                            Write("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n");
+                            foreach (var chunk in body.Chunk(8000))
+                            {
+                                Write($"{chunk.Length:x}\r\n");
+                                response.Write(chunk);
+                                Write("\r\n");
+                            }
+                            Write("0\r\n\r\n");
+                            break;
+                        default:
+                            Write("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n");
+                            response.Write(body);
+                            break;
+                    }
+                    await connection.SendAsync(response.ToArray(), stop);
+                    if (parts[1] == "close") return;
+                }
+            }, stop);
+        }
+    }, stop);
+
+    /// <summary>Reads a response of any framing to its end: the head and the decoded body.</summary>
+    private static async Task<(string Head, byte[] Body)> GetAnyAsync(Socket socket, string path)
+    {
+        using var deadline = new CancellationTokenSource(Deadline);
+        await socket.SendAsync(Encoding.ASCII.GetBytes($"GET {path} HTTP/1.1\r\nHost: x\r\n\r\n"), SocketFlags.None, deadline.Token);
+        var received = new MemoryStream();
+        var buffer = new byte[64 * 1024];
+        int headEnd;
+        while ((headEnd = IndexOfHeadEnd(received)) < 0) received.Write(buffer, 0, await ReceiveSomeAsync());
+        var head = Encoding.ASCII.GetString(received.GetBuffer(), 0, headEnd);
+        var at = headEnd + 4;
+        if (head.Contains("Content-Length:", StringComparison.OrdinalIgnoreCase))
+        {
+            var length = int.Parse(head.Split("\r\n").First(l => l.StartsWith("Content-Length:", StringComparison.OrdinalIgnoreCase))[15..].Trim());
+            while (received.Length < at + length) received.Write(buffer, 0, await ReceiveSomeAsync());
+            return (head, received.GetBuffer().AsSpan(at, length).ToArray());
+        }
+        if (head.Contains("chunked", StringComparison.OrdinalIgnoreCase))
+        {
+            var body = new MemoryStream();
+            while (true)
+            {
+                int lineEnd;
+                while ((lineEnd = received.GetBuffer().AsSpan(at, (int)received.Length - at).IndexOf("\r\n"u8)) < 0) received.Write(buffer, 0, await ReceiveSomeAsync());
+                var size = Convert.ToInt32(Encoding.ASCII.GetString(received.GetBuffer(), at, lineEnd), 16);
+                at += lineEnd + 2;
+                while (received.Length < at + size + 2) received.Write(buffer, 0, await ReceiveSomeAsync());
+                if (size == 0) return (head, body.ToArray());
+                body.Write(received.GetBuffer(), at, size);
+                at += size + 2;
+            }
+        }
+        int more;
+        while ((more = await socket.ReceiveAsync(buffer, SocketFlags.None, deadline.Token)) > 0) received.Write(buffer, 0, more);
+        return (head, received.GetBuffer().AsSpan(at, (int)received.Length - at).ToArray());
+
+        async Task<int> ReceiveSomeAsync()
+        {
+            var n = await socket.ReceiveAsync(buffer, SocketFlags.None, deadline.Token);
+            return n > 0 ? n : throw new IOException($"closed before the whole response to {path}");
+        }
+    }
+
+    [Fact]
+    public async Task Mid_size_and_chunked_bodies_are_copied_whole_and_a_large_one_after_them_is_spliced()
+    {
+        using var stop = new CancellationTokenSource();
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var serving = ServeRawAsync(listener, stop.Token);
+        await using var node = await TestNode.StartAsync($$"""
+            drover {
+              io.engine = epoll
+              listeners.web { mode = http, bind = "127.0.0.1:0", routes = [ { pool = raw } ] }
+              pools { {{TestNode.Pool("raw", "round-robin", ("a", (IPEndPoint)listener.LocalEndpoint, 1))}} }
+            }
+            """);
+        var fastPath = node.Runtime.FastPaths["web"];
+        using var socket = await ConnectAsync(node);
+
+        // Bodies whose rest after the head's 16 KiB read is below the splice minimum, and chunked ones:
+        // the rest that has arrived is taken at once and sent with the head. Each arrives whole, in order,
+        // on one keep-alive connection.
+        foreach (var path in new[] { "/cl/20000", "/cl/40000", "/chunked/40000", "/cl/16000", "/chunked/100", "/cl/47000", "/cl/1" })
+        {
+            var (head, body) = await GetAnyAsync(socket, path);
+            Assert.StartsWith("HTTP/1.1 200", head);
+            Assert.True(DemoBackend.RandomBody(int.Parse(path.Split('/')[2])).AsSpan().SequenceEqual(body), $"the body of {path} differs from what the backend sent");
+        }
+        Assert.Equal(0, fastPath.SplicedBytes);
+
+        var (largeHead, large) = await GetAnyAsync(socket, "/cl/300000");
+        Assert.StartsWith("HTTP/1.1 200", largeHead);
+        Assert.Equal(DemoBackend.RandomBody(300_000), large);
+        Assert.True(fastPath.SplicedBytes >= 300_000 - 16 * 1024, $"spliced {fastPath.SplicedBytes} bytes");
+
+        // A body framed by the backend's close, on a connection of its own.
+        using var closing = await ConnectAsync(node);
+        var (closeHead, closeBody) = await GetAnyAsync(closing, "/close/40000");
+        Assert.StartsWith("HTTP/1.1 200", closeHead);
+        Assert.Equal(DemoBackend.RandomBody(40_000), closeBody);
+        stop.Cancel();
+        listener.Stop();
+        await Assert.ThrowsAnyAsync<Exception>(() => serving);
+    }
 }

@@ -685,12 +685,27 @@ internal sealed class FastPathConnection
         }
     }
 
+    /// <summary>
+    /// With splicing on, a response head is read at most 16 KiB at a time, so that a large body's rest
+    /// can be spliced. A body that will be copied instead first takes what else has already arrived (up
+    /// to <paramref name="wanted"/> bytes, never waiting), so that the head and the body reach the client
+    /// in one send as after a full-size read: a 24 KiB response sent in two pieces cost 30-40% more CPU.
+    /// The read asks for all the room there is, not just the body's rest: a read that comes back short
+    /// tells the socket it is drained, so the next response's read does not first fail with EAGAIN.
+    /// </summary>
+    private void TakeArrivedBody(BackendConnection connection)
+    {
+        if (_spliceMinimum > 0 && _pendingHead is not null) connection.ReceiveAvailable(int.MaxValue);
+    }
+
     /// <summary>Copies up to <paramref name="length"/> bytes (or until the backend closes, for <see cref="long.MaxValue"/>).</summary>
     [AsyncMethodBuilder(typeof(PerThreadPoolingValueTaskMethodBuilder<>))]
     private async ValueTask<bool> CopyBackendBodyAsync(BackendConnection connection, long length, PoolHandle pool)
     {
         var untilClose = length == long.MaxValue;
         var timeout = pool.RequestConfig.ActivityTimeout ?? TimeSpan.FromSeconds(30);
+        var rest = length - connection.BufferedLength;
+        if (rest > 0 && (untilClose || rest < _spliceMinimum)) TakeArrivedBody(connection); // it will be copied, not spliced
         while (length > 0)
         {
             if (connection.BufferedLength == 0 && _spliceMinimum > 0 && !untilClose && length >= _spliceMinimum && _pendingHead is null
@@ -787,6 +802,7 @@ internal sealed class FastPathConnection
     {
         var scanner = new ChunkedBodyScanner();
         var timeout = pool.RequestConfig.ActivityTimeout ?? TimeSpan.FromSeconds(30);
+        TakeArrivedBody(connection);
         while (!scanner.IsComplete)
         {
             if (connection.BufferedLength == 0)
