@@ -687,9 +687,9 @@ internal sealed class FastPathConnection
 
     /// <summary>
     /// With splicing on, a response head is read at most 16 KiB at a time, so that a large body's rest
-    /// can be spliced. A body that will be copied instead first takes what else has already arrived (up
-    /// to <paramref name="wanted"/> bytes, never waiting), so that the head and the body reach the client
-    /// in one send as after a full-size read: a 24 KiB response sent in two pieces cost 30-40% more CPU.
+    /// can be spliced. A body that will be copied instead first takes what else has already arrived
+    /// (never waiting), so that the head and the body reach the client in one send as after a
+    /// full-size read: a 24 KiB response sent in two pieces cost 30-40% more CPU.
     /// The read asks for all the room there is, not just the body's rest: a read that comes back short
     /// tells the socket it is drained, so the next response's read does not first fail with EAGAIN.
     /// </summary>
