@@ -1,6 +1,7 @@
 using Drover.Node.Hosting;
 using System.Net;
 using System.Net.WebSockets;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using Drover.Core.Net;
 using Microsoft.AspNetCore.Builder;
@@ -29,15 +30,21 @@ public sealed class DemoBackend : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
-    private DemoBackend(string id, WebApplication app, IPEndPoint endPoint)
+    private readonly StrongBox<long> _healthChecks;
+
+    private DemoBackend(string id, WebApplication app, IPEndPoint endPoint, StrongBox<long> healthChecks)
     {
         Id = id;
         _app = app;
         EndPoint = endPoint;
+        _healthChecks = healthChecks;
     }
 
     public string Id { get; }
     public IPEndPoint EndPoint { get; }
+
+    /// <summary>How many <c>GET /healthz</c> it has answered: a load balancer's active checks reaching it.</summary>
+    public long HealthChecks => Interlocked.Read(ref _healthChecks.Value);
 
     /// <summary>
     /// Fires when the backend's host begins to stop, e.g. on SIGTERM: its console lifetime takes
@@ -56,14 +63,15 @@ public sealed class DemoBackend : IAsyncDisposable
         });
         var app = builder.Build();
         app.UseWebSockets();
-        app.Run(context => HandleAsync(id, context));
+        var healthChecks = new StrongBox<long>();
+        app.Run(context => HandleAsync(id, healthChecks, context));
         await app.StartAsync(cancellationToken);
 
         var address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
-        return new DemoBackend(id, app, new IPEndPoint(IPAddress.Parse(address.Host.Trim('[', ']')), address.Port));
+        return new DemoBackend(id, app, new IPEndPoint(IPAddress.Parse(address.Host.Trim('[', ']')), address.Port), healthChecks);
     }
 
-    private static async Task HandleAsync(string id, HttpContext context)
+    private static async Task HandleAsync(string id, StrongBox<long> healthChecks, HttpContext context)
     {
         var request = context.Request;
         var response = context.Response;
@@ -78,6 +86,7 @@ public sealed class DemoBackend : IAsyncDisposable
         }
         if (path == "/healthz")
         {
+            Interlocked.Increment(ref healthChecks.Value);
             await response.WriteAsync("ok\n");
             return;
         }
