@@ -572,13 +572,18 @@ public sealed class ReloadTests(Xunit.Abstractions.ITestOutputHelper output)
     }
 
     /// <summary>Sends a request and reads until <paramref name="until"/> has arrived.</summary>
+    /// <summary>
+    /// Sends <paramref name="request"/> and reads until <paramref name="until"/> has arrived and, for a
+    /// chunked response (the demo backends'), its last chunk too: the next response on the connection
+    /// must not start with this one's tail (the last chunk can come in a segment of its own).
+    /// </summary>
     private static async Task<string> ExchangeAsync(Socket socket, string request, string until)
     {
         await socket.SendAsync(Encoding.ASCII.GetBytes(request), SocketFlags.None);
         using var deadline = new CancellationTokenSource(Deadline);
         var received = new StringBuilder();
         var buffer = new byte[4096];
-        while (!received.ToString().Contains(until))
+        while (!IsComplete(received.ToString(), until))
         {
             var read = await socket.ReceiveAsync(buffer, SocketFlags.None, deadline.Token);
             if (read == 0) break;
@@ -586,6 +591,10 @@ public sealed class ReloadTests(Xunit.Abstractions.ITestOutputHelper output)
         }
         return received.ToString();
     }
+
+    private static bool IsComplete(string received, string until) =>
+        received.Contains(until)
+        && (!received.Contains("Transfer-Encoding: chunked", StringComparison.OrdinalIgnoreCase) || received.EndsWith("0\r\n\r\n", StringComparison.Ordinal));
 
     private static async Task<byte[]> ReadToEndAsync(Socket socket, TimeSpan timeout)
     {
