@@ -48,6 +48,7 @@ done
 [[ -n $RUN_DIR ]] || { usage >&2; die "RUN_DIR missing"; }
 [[ $MODE == close || $MODE == rate ]] || die "--mode must be close or rate, not $MODE"
 for n in "$ROUNDS" "$SECS" "$RATE"; do [[ $n =~ ^[1-9][0-9]*$ ]] || die "not a positive whole number: $n"; done
+((RATE >= 32)) || die "--rate must be at least 32 (h2load runs 32 connections at a whole number of req/s each)"
 [[ $URL_PATH == /* ]] || die "--path must start with /: $URL_PATH"
 [[ -d $RUN_DIR ]] || die "no such folder: $RUN_DIR"
 RUN_DIR=$(cd "$RUN_DIR" && pwd)

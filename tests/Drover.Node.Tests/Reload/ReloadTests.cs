@@ -571,7 +571,6 @@ public sealed class ReloadTests(Xunit.Abstractions.ITestOutputHelper output)
         Assert.Equal(text, Encoding.ASCII.GetString(back));
     }
 
-    /// <summary>Sends a request and reads until <paramref name="until"/> has arrived.</summary>
     /// <summary>
     /// Sends <paramref name="request"/> and reads until <paramref name="until"/> has arrived and, for a
     /// chunked response (the demo backends'), its last chunk too: the next response on the connection
