@@ -19,6 +19,12 @@ namespace Drover.Node.Io;
 /// <see cref="EventLoop"/>. Both pipes run their continuations inline, so a request that arrives is
 /// read, parsed and proxied on the loop thread that saw it arrive, and a response written by the
 /// application is sent on the writer's thread before its flush returns.
+/// <para>
+/// A connection for a front door that receives on demand starts neither loop: what came with it is read
+/// at once, the receive loop starts when the door first wants to wait for input, and the send loop when
+/// something is flushed to the output pipe (the fast path sends its responses directly). A connection
+/// that is accepted, answered and closed then costs no loop at all, as HAProxy's costs no task beyond its stream.
+/// </para>
 /// </summary>
 internal sealed class LoopConnection : ConnectionContext, IConnectionIdFeature, IConnectionTransportFeature, IConnectionItemsFeature,
     IMemoryPoolFeature, IConnectionLifetimeFeature, IConnectionEndPointFeature, IEventLoopFeature, IReceivePauseFeature, IDirectSendFeature, IValueTaskSource
@@ -30,6 +36,11 @@ internal sealed class LoopConnection : ConnectionContext, IConnectionIdFeature, 
     private const int ReceivePaused = 1;
     private const int ReceiveParked = 2;
 
+    // Each loop's start: not yet (it starts on demand), started, or skipped (the connection ended first).
+    private const int LoopNotStarted = 0;
+    private const int LoopStarted = 1;
+    private const int LoopSkipped = 2;
+
     private static long s_lastId;
 
     private readonly LoopSocket _socket;
@@ -40,7 +51,11 @@ internal sealed class LoopConnection : ConnectionContext, IConnectionIdFeature, 
     private CancellationTokenSource? _closed;
     private int _closedFired;
     private readonly object _shutdownLock = new();
-    private Task? _processing;
+    private int _receiveLoop;
+    private int _sendLoop;
+    // One for the connection itself (DisposeAsync releases it) and one per running loop: the last to go closes the socket.
+    private int _references = 1;
+    private TaskCompletionSource? _released;
     private volatile bool _shutdown;
     private Exception? _shutdownReason;
     private string? _id;
@@ -61,7 +76,8 @@ internal sealed class LoopConnection : ConnectionContext, IConnectionIdFeature, 
         MemoryPool = options.Input.Pool;
         var fromClient = new Pipe(options.Input);
         var toClient = new Pipe(options.Output);
-        Transport = new DuplexPipe(fromClient.Reader, toClient.Writer);
+        // Started paused, the send loop waits for a flush too (see SendOnFlushWriter).
+        Transport = new DuplexPipe(fromClient.Reader, receivePaused ? new SendOnFlushWriter(toClient.Writer, this) : toClient.Writer);
         _application = new DuplexPipe(toClient.Reader, fromClient.Writer);
     }
 
@@ -121,26 +137,67 @@ internal sealed class LoopConnection : ConnectionContext, IConnectionIdFeature, 
 
     public override EndPoint? RemoteEndPoint { get; set; }
 
-    /// <summary>Starts relaying; the receive side begins on the socket's loop thread.</summary>
-    public void Start() => _processing = RunAsync();
-
-    private async Task RunAsync()
+    /// <summary>
+    /// Starts relaying: both loops at once, or, started paused (a front door's), a receive of what came
+    /// with the connection, and each loop when it is first needed.
+    /// </summary>
+    public void Start()
     {
+        if (_receiveState != Receiving)
+        {
+            ReceiveWhatCame();
+            return;
+        }
+        StartReceiveLoop();
+        StartSending();
+    }
+
+    /// <summary>One receive, on the accepting thread, of what the client sent with its connection (usually its first request).</summary>
+    private void ReceiveWhatCame()
+    {
+        var input = _application.Output;
         try
         {
-            var receiving = ReceiveAsync();
-            var sending = SendAsync();
-            await receiving.ConfigureAwait(false);
-            await sending.ConfigureAwait(false);
+            var buffer = input.GetMemory(MinimumReceive);
+            // Nothing yet, or the client closed at once: the receive loop finds out when the door waits for input.
+            if (!_socket.TryReceiveNow(buffer.Span, out var received) || received == 0) return;
+            input.Advance(received);
+            // Nothing reads the pipe yet and it was empty: the flush is done when it returns.
+            _ = input.FlushAsync();
         }
-        catch (Exception ex)
+        catch (SocketException)
         {
-            _logger.LogError(ex, "Unexpected error on connection {ConnectionId}", ConnectionId);
+            // The receive loop meets the socket's end when it starts.
         }
-        finally
-        {
-            _socket.Dispose();
-        }
+    }
+
+    private void StartReceiveLoop()
+    {
+        if (!TryStartLoop(ref _receiveLoop)) return;
+        _ = ReceiveAsync();
+    }
+
+    /// <summary>Starts the send loop if it has not started: for a connection started paused, when its output pipe is first flushed or it goes to Kestrel.</summary>
+    public void StartSending()
+    {
+        if (Volatile.Read(ref _sendLoop) != LoopNotStarted || !TryStartLoop(ref _sendLoop)) return;
+        _ = SendAsync();
+    }
+
+    private bool TryStartLoop(ref int loop)
+    {
+        Interlocked.Increment(ref _references); // before the loop can exist, so the socket cannot close under it
+        if (Interlocked.CompareExchange(ref loop, LoopStarted, LoopNotStarted) == LoopNotStarted) return true;
+        Release();
+        return false;
+    }
+
+    /// <summary>A loop ended, or the connection was disposed: the last one closes the socket.</summary>
+    private void Release()
+    {
+        if (Interlocked.Decrement(ref _references) != 0) return;
+        _socket.Dispose();
+        Volatile.Read(ref _released)?.TrySetResult();
     }
 
     [AsyncMethodBuilder(typeof(PerThreadPoolingValueTaskMethodBuilder))]
@@ -176,11 +233,17 @@ internal sealed class LoopConnection : ConnectionContext, IConnectionIdFeature, 
         {
             error = ex;
         }
+        catch (Exception ex)
+        {
+            _logger.LogError(ex, "Unexpected error receiving on connection {ConnectionId}", ConnectionId);
+            error = ex;
+        }
         finally
         {
             input.Complete(_shutdownReason ?? error);
             // Kestrel disposes a connection only after its ConnectionClosed token fired.
             if (FireConnectionClosed() is { } firing) await firing.ConfigureAwait(false);
+            Release();
         }
     }
 
@@ -213,11 +276,17 @@ internal sealed class LoopConnection : ConnectionContext, IConnectionIdFeature, 
         {
             error = ex;
         }
+        catch (Exception ex)
+        {
+            _logger.LogError(ex, "Unexpected error sending on connection {ConnectionId}", ConnectionId);
+            error = ex;
+        }
         finally
         {
             Shutdown(error);
             output.Complete();
             _application.Output.CancelPendingFlush(); // a receive paused on a full input pipe ends too
+            Release();
         }
     }
 
@@ -264,6 +333,13 @@ internal sealed class LoopConnection : ConnectionContext, IConnectionIdFeature, 
 
     public void ResumeReceiving()
     {
+        WakeReceiveLoop();
+        if (Volatile.Read(ref _receiveLoop) == LoopNotStarted) StartReceiveLoop();
+    }
+
+    /// <summary>The receive loop goes on if it was paused (and continues here, inline, if it was parked).</summary>
+    private void WakeReceiveLoop()
+    {
         if (Volatile.Read(ref _receiveState) != Receiving && Interlocked.Exchange(ref _receiveState, Receiving) == ReceiveParked) _resumed.SetResult(true);
     }
 
@@ -272,7 +348,7 @@ internal sealed class LoopConnection : ConnectionContext, IConnectionIdFeature, 
     {
         _resumed.Reset();
         if (Interlocked.CompareExchange(ref _receiveState, ReceiveParked, ReceivePaused) != ReceivePaused) return ValueTask.CompletedTask; // resumed meanwhile
-        if (_shutdown) ResumeReceiving(); // shut down meanwhile: its wake-up may have come before we parked
+        if (_shutdown) WakeReceiveLoop(); // shut down meanwhile: its wake-up may have come before we parked
         return new ValueTask(this, _resumed.Version);
     }
 
@@ -294,7 +370,7 @@ internal sealed class LoopConnection : ConnectionContext, IConnectionIdFeature, 
             _shutdown = true; // after the reason: a receive that sees this flag completes its input with it
             _socket.Shutdown();
         }
-        ResumeReceiving(); // a paused receive loop ends now (outside the lock: it continues inline)
+        WakeReceiveLoop(); // a paused receive loop ends now (outside the lock: it continues inline)
     }
 
     public override void Abort(ConnectionAbortedException abortReason)
@@ -307,9 +383,56 @@ internal sealed class LoopConnection : ConnectionContext, IConnectionIdFeature, 
     public override async ValueTask DisposeAsync()
     {
         Transport.Input.Complete();
-        Transport.Output.Complete();
-        if (_processing is not null) await _processing.ConfigureAwait(false);
+        Transport.Output.Complete(); // a running send loop ends now, and shuts the socket down
+        // A loop that never started does not start now; what it would have done at its end is done here.
+        if (Interlocked.CompareExchange(ref _sendLoop, LoopSkipped, LoopNotStarted) == LoopNotStarted)
+        {
+            Shutdown(null);
+            _application.Input.Complete();
+        }
+        if (Interlocked.CompareExchange(ref _receiveLoop, LoopSkipped, LoopNotStarted) == LoopNotStarted)
+        {
+            _application.Output.Complete(_shutdownReason);
+            if (FireConnectionClosed() is { } firing) await firing.ConfigureAwait(false);
+        }
+        // Set before the release: a loop that ends after it sees it (one that ended before leaves the release to us).
+        if (Volatile.Read(ref _references) > 1) Volatile.Write(ref _released, new TaskCompletionSource());
+        var released = _released;
+        Release();
+        if (released is not null) await released.Task.ConfigureAwait(false);
         _closed?.Dispose();
+    }
+
+    /// <summary>The output pipe's writer for a connection started paused: a flush starts the send loop first.</summary>
+    private sealed class SendOnFlushWriter(PipeWriter inner, LoopConnection connection) : PipeWriter
+    {
+        public override void Advance(int bytes) => inner.Advance(bytes);
+
+        public override Memory<byte> GetMemory(int sizeHint = 0) => inner.GetMemory(sizeHint);
+
+        public override Span<byte> GetSpan(int sizeHint = 0) => inner.GetSpan(sizeHint);
+
+        public override bool CanGetUnflushedBytes => inner.CanGetUnflushedBytes;
+
+        public override long UnflushedBytes => inner.UnflushedBytes;
+
+        public override void CancelPendingFlush() => inner.CancelPendingFlush();
+
+        public override void Complete(Exception? exception = null) => inner.Complete(exception);
+
+        public override ValueTask CompleteAsync(Exception? exception = null) => inner.CompleteAsync(exception);
+
+        public override ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default)
+        {
+            connection.StartSending();
+            return inner.FlushAsync(cancellationToken);
+        }
+
+        public override ValueTask<FlushResult> WriteAsync(ReadOnlyMemory<byte> source, CancellationToken cancellationToken = default)
+        {
+            connection.StartSending();
+            return inner.WriteAsync(source, cancellationToken);
+        }
     }
 
     private sealed class DuplexPipe(PipeReader input, PipeWriter output) : IDuplexPipe

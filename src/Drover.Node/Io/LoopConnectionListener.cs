@@ -130,7 +130,11 @@ internal sealed class LoopConnectionListener : IConnectionListener
             _logger.LogError(ex, "Unhandled exception while serving connection {ConnectionId}", connection.ConnectionId);
         }
         _serving!.TryRemove(connection, out _);
-        if (handOver) connection.ResumeReceiving(); // Kestrel reads as it likes
+        if (handOver)
+        {
+            connection.ResumeReceiving(); // Kestrel reads as it likes
+            connection.StartSending();
+        }
         // Kestrel's accept loop reads what was written before the channel completed on unbind; what it
         // leaves (it stopped reading) is dropped when the listener is disposed.
         if (!handOver || !_handedOver!.Writer.TryWrite(connection))
