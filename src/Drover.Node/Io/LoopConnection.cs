@@ -66,6 +66,11 @@ internal sealed class LoopConnection : ConnectionContext, IConnectionIdFeature, 
     private long _pipeBytesSent;
     private ManualResetValueTaskSourceCore<bool> _resumed = new() { RunContinuationsAsynchronously = false };
 
+    // The listener's ServingConnections list runs through these (under its lock).
+    internal LoopConnection? ServingPrevious;
+    internal LoopConnection? ServingNext;
+    internal bool IsServing;
+
     public LoopConnection(LoopSocket socket, EndPoint? local, EndPoint? remote, LoopPipeOptions options, ILogger logger, bool receivePaused = false)
     {
         _socket = socket;

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
@@ -34,7 +33,7 @@ internal sealed class LoopConnectionListener : IConnectionListener
     private readonly bool _wildcard;
     private readonly IConnectionFrontDoor? _frontDoor;
     private readonly Channel<ConnectionContext>? _handedOver;
-    private readonly ConcurrentDictionary<LoopConnection, byte>? _serving;
+    private readonly ServingConnections? _serving;
     private readonly CancellationTokenSource _closeRequested = new();
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private CancellationToken _stopDeadline;
@@ -69,7 +68,7 @@ internal sealed class LoopConnectionListener : IConnectionListener
         }
         if (frontDoor is not null)
         {
-            _serving = new ConcurrentDictionary<LoopConnection, byte>();
+            _serving = new ServingConnections();
             _handedOver = Channel.CreateUnbounded<ConnectionContext>(); // read by Kestrel's accept loop, and on dispose by this listener
             _ = AcceptForFrontDoorAsync();
         }
@@ -104,7 +103,7 @@ internal sealed class LoopConnectionListener : IConnectionListener
         {
             while (await AcceptOneAsync(CancellationToken.None).ConfigureAwait(false) is LoopConnection connection)
             {
-                _serving![connection] = 0;
+                _serving!.Add(connection);
                 _ = ServeAtFrontDoorAsync(connection);
             }
         }
@@ -129,7 +128,7 @@ internal sealed class LoopConnectionListener : IConnectionListener
         {
             _logger.LogError(ex, "Unhandled exception while serving connection {ConnectionId}", connection.ConnectionId);
         }
-        _serving!.TryRemove(connection, out _);
+        _serving!.Remove(connection);
         if (handOver)
         {
             connection.ResumeReceiving(); // Kestrel reads as it likes
@@ -142,7 +141,7 @@ internal sealed class LoopConnectionListener : IConnectionListener
             if (handOver) _frontDoor!.Dropped(connection);
             await connection.DisposeAsync().ConfigureAwait(false);
         }
-        if (Volatile.Read(ref _unbound) != 0 && _serving.IsEmpty) _drained.TrySetResult();
+        if (Volatile.Read(ref _unbound) != 0 && _serving.Count == 0) _drained.TrySetResult();
     }
 
     private async Task DropHandedOverAsync()
@@ -215,8 +214,8 @@ internal sealed class LoopConnectionListener : IConnectionListener
         {
             _handedOver!.Writer.TryComplete();
             _closeRequested.Cancel(); // idle front-door connections close now, busy ones after their response
-            foreach (var connection in _serving!.Keys) connection.Transport.Input.CancelPendingRead(); // wakes the idle ones
-            if (_serving!.IsEmpty) _drained.TrySetResult();
+            foreach (var connection in _serving!.Snapshot()) connection.Transport.Input.CancelPendingRead(); // wakes the idle ones
+            if (_serving!.Count == 0) _drained.TrySetResult();
         }
         return ValueTask.CompletedTask;
     }
@@ -236,7 +235,7 @@ internal sealed class LoopConnectionListener : IConnectionListener
         catch (OperationCanceledException)
         {
             _logger.LogDebug("{Count} connections on {EndPoint} were still open at the stop deadline; aborting them", _serving!.Count, EndPoint);
-            foreach (var connection in _serving!.Keys) connection.Abort(new ConnectionAbortedException("The listener stopped."));
+            foreach (var connection in _serving!.Snapshot()) connection.Abort(new ConnectionAbortedException("The listener stopped."));
             // As Kestrel: a second for aborted connections to end (one waiting on a backend ends at its response timeout).
             await Task.WhenAny(_drained.Task, Task.Delay(TimeSpan.FromSeconds(1))).ConfigureAwait(false);
         }
