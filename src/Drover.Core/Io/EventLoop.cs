@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 
@@ -27,9 +26,8 @@ public sealed unsafe class EventLoop
     private const int MaxEvents = 256;
 
     private readonly int _epoll;
-    private readonly ConcurrentDictionary<ulong, LoopSocket> _sockets = new();
+    private readonly SocketTable _sockets = new();
     private readonly Thread _thread;
-    private ulong _nextToken; // 0 is never a socket's token
     private long _busyPollTicks;
     private long _sleeps;
 
@@ -67,21 +65,19 @@ public sealed unsafe class EventLoop
     /// <summary>Registers a non-blocking socket for its whole life; events are reported to it until it closes.</summary>
     internal void Register(LoopSocket socket)
     {
-        var token = Interlocked.Increment(ref _nextToken);
-        socket.Token = token;
-        _sockets[token] = socket;
+        _sockets.Add(socket);
         var ev = stackalloc byte[16];
-        Libc.WriteEpollEvent(ev, Libc.EPOLLIN | Libc.EPOLLOUT | Libc.EPOLLRDHUP | Libc.EPOLLET, token);
+        Libc.WriteEpollEvent(ev, Libc.EPOLLIN | Libc.EPOLLOUT | Libc.EPOLLRDHUP | Libc.EPOLLET, socket.Token);
         if (Libc.EpollCtl(_epoll, Libc.EPOLL_CTL_ADD, socket.Handle, ev) != 0)
         {
             var errno = Libc.LastError;
-            _sockets.TryRemove(token, out _);
+            _sockets.Remove(socket);
             throw Libc.SocketError(errno);
         }
     }
 
     /// <summary>Forgets a socket that is about to close: events already fetched for it are dropped.</summary>
-    internal void Unregister(LoopSocket socket) => _sockets.TryRemove(socket.Token, out _);
+    internal void Unregister(LoopSocket socket) => _sockets.Remove(socket);
 
     private void Run()
     {
@@ -107,7 +103,7 @@ public sealed unsafe class EventLoop
             for (var i = 0; i < count; i++)
             {
                 var (mask, token) = Libc.ReadEpollEvent(events + i * Libc.EpollEventSize);
-                if (_sockets.TryGetValue(token, out var socket)) Dispatch(socket, mask);
+                if (_sockets.Find(token) is { } socket) Dispatch(socket, mask);
             }
         }
     }
