@@ -106,6 +106,9 @@ public sealed class LoopSocket : IConnectedSocket
         return _readable.WaitAsync(_drainedAt, cancellationToken);
     }
 
+    /// <summary>Completes a pending <see cref="WaitReadableAsync"/> as an event would (a receive after it may then find nothing).</summary>
+    public void WakeReceiveWait() => _readable.Signal();
+
     /// <summary>One receive, never waiting: false when epoll has reported nothing since the socket was last drained, or recv found nothing; received 0 means the peer closed.</summary>
     public bool TryReceiveNow(Span<byte> buffer, out int received)
     {

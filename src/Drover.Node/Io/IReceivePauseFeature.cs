@@ -14,4 +14,11 @@ public interface IReceivePauseFeature
 
     /// <summary>Input is wanted: call before a read that may have to wait for the client.</summary>
     void ResumeReceiving();
+
+    /// <summary>
+    /// For a connection whose first request did not come with it: waits until the client sends something and takes it into
+    /// the input pipe, without starting the receive loop (a connection that closes after that request then never runs it).
+    /// Read the pipe after it; if it has nothing new (the client closed, or the wait was woken by a stop), resume and read as usual.
+    /// </summary>
+    ValueTask WaitForFirstInputAsync(CancellationToken cancellationToken);
 }

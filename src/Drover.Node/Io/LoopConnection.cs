@@ -157,24 +157,40 @@ internal sealed class LoopConnection : ConnectionContext, IConnectionIdFeature, 
         StartSending();
     }
 
-    /// <summary>One receive, on the accepting thread, of what the client sent with its connection (usually its first request).</summary>
-    private void ReceiveWhatCame()
+    /// <summary>
+    /// One receive into the input pipe while the receive loop has not started: at accept, of what the client sent with its
+    /// connection (usually its first request), or when the door waited for that. False when it took nothing.
+    /// </summary>
+    private bool ReceiveWhatCame()
     {
         var input = _application.Output;
         try
         {
             var buffer = input.GetMemory(MinimumReceive);
-            // Nothing yet, or the client closed at once: the receive loop finds out when the door waits for input.
-            if (!_socket.TryReceiveNow(buffer.Span, out var received) || received == 0) return;
+            // Nothing yet, or the client closed: the receive loop finds out when the door waits for input.
+            if (!_socket.TryReceiveNow(buffer.Span, out var received) || received == 0) return false;
             input.Advance(received);
-            // Nothing reads the pipe yet and it was empty: the flush is done when it returns.
+            // Nothing waits on the pipe and the door has read nothing yet: the flush is done when it returns.
             _ = input.FlushAsync();
+            return true;
         }
-        catch (SocketException)
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
         {
-            // The receive loop meets the socket's end when it starts.
+            return false; // the receive loop meets the socket's end when it starts
         }
     }
+
+    [AsyncMethodBuilder(typeof(PerThreadPoolingValueTaskMethodBuilder))]
+    public async ValueTask WaitForFirstInputAsync(CancellationToken cancellationToken)
+    {
+        // Only the door reads or starts the loop, and it is the one waiting here: the pipe's writer is ours until it resumes.
+        if (Volatile.Read(ref _receiveLoop) != LoopNotStarted || _shutdown) return;
+        await _socket.WaitReadableAsync(cancellationToken).ConfigureAwait(false);
+        if (Volatile.Read(ref _receiveLoop) == LoopNotStarted && !_shutdown) ReceiveWhatCame();
+    }
+
+    /// <summary>Wakes a <see cref="WaitForFirstInputAsync"/> (a stop: the listener cancels the pending read first, so the read after it returns at once).</summary>
+    public void WakeFirstInputWait() => _socket.WakeReceiveWait();
 
     private void StartReceiveLoop()
     {

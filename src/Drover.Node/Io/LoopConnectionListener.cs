@@ -214,7 +214,11 @@ internal sealed class LoopConnectionListener : IConnectionListener
         {
             _handedOver!.Writer.TryComplete();
             _closeRequested.Cancel(); // idle front-door connections close now, busy ones after their response
-            foreach (var connection in _serving!.Snapshot()) connection.Transport.Input.CancelPendingRead(); // wakes the idle ones
+            foreach (var connection in _serving!.Snapshot())
+            {
+                connection.Transport.Input.CancelPendingRead(); // wakes the idle ones
+                connection.WakeFirstInputWait(); // and one still waiting for its first request (its read after that is the cancelled one)
+            }
             if (_serving!.Count == 0) _drained.TrySetResult();
         }
         return ValueTask.CompletedTask;

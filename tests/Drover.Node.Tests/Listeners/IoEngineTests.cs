@@ -172,6 +172,57 @@ public sealed class IoEngineTests
         Assert.Equal(0, counters.ActiveConnections);
     }
 
+    [Theory]
+    [InlineData("epoll")]
+    [InlineData("sockets")]
+    public async Task A_first_request_that_comes_after_its_connection_is_served_and_a_silent_connection_closes_at_stop(string engine)
+    {
+        // On the epoll engine a connection whose request is not there when it is accepted waits for it on its socket
+        // (without its receive loop); a stop must still wake that wait rather than leave it to the drain deadline.
+        var backends = await DemoBackends.StartAsync(1);
+        await using var _ = backends;
+        var node = await TestNode.StartAsync($$"""
+            drover {
+              io { engine = {{engine}} }
+              shutdown { drain-timeout = 20s }
+              listeners.web { mode = http, bind = "127.0.0.1:0", routes = [ { pool = demo } ] }
+              pools { {{TestNode.Pool("demo", "round-robin", backends.Weighted(1))}} }
+            }
+            """);
+        var endPoint = node.Runtime.ListenerEndPoint("web");
+        var fastPath = node.Runtime.FastPaths["web"];
+        var stopped = false;
+        try
+        {
+            using (var late = new Socket(SocketType.Stream, ProtocolType.Tcp))
+            {
+                await late.ConnectAsync(endPoint);
+                await Task.Delay(200); // accepted with nothing to read yet
+                await late.SendAsync(Encoding.ASCII.GetBytes("GET /bytes/100 HTTP/1.1\r\nHo"));
+                await Task.Delay(100); // and the head in two parts
+                await late.SendAsync(Encoding.ASCII.GetBytes("st: x\r\nConnection: close\r\n\r\n"));
+                var response = await ReadToEndAsync(late);
+                Assert.StartsWith("HTTP/1.1 200", response);
+                Assert.Equal(100, response.Length - response.IndexOf("\r\n\r\n", StringComparison.Ordinal) - 4); // the whole body
+            }
+            Assert.Equal(1, fastPath.Served);
+
+            using var silent = new Socket(SocketType.Stream, ProtocolType.Tcp);
+            await silent.ConnectAsync(endPoint);
+            await Task.Delay(200);
+            var reading = ReadToEndAsync(silent); // gives up after 10 s, half the drain deadline
+            var stopping = System.Diagnostics.Stopwatch.StartNew();
+            stopped = true;
+            await node.DisposeAsync();
+            Assert.Equal("", await reading); // closed by the stop, with nothing sent
+            Assert.True(stopping.Elapsed < TimeSpan.FromSeconds(10), $"the stop took {stopping.Elapsed}: the silent connection waited for the drain deadline");
+        }
+        finally
+        {
+            if (!stopped) await node.DisposeAsync();
+        }
+    }
+
     private static async Task<string> ReadToEndAsync(Socket socket)
     {
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));

@@ -193,7 +193,7 @@ internal sealed class FastPathConnection
         _served = true;
         while (true)
         {
-            ReadResult read;
+            ReadResult read = default;
             try
             {
                 if (!firstRead || _receive is null || !_input.TryRead(out read))
@@ -203,8 +203,18 @@ internal sealed class FastPathConnection
                         armed = true;
                         _timeout.CancelAfter(headStarted ? timeouts.RequestHeaders : timeouts.Idle);
                     }
-                    _receive?.ResumeReceiving();
-                    read = await _input.ReadAsync(_timeout.Token);
+                    var waited = false;
+                    if (firstRead && _receive is not null)
+                    {
+                        // The first request did not come with the connection: wait for it on the socket, still without the receive loop.
+                        await _receive.WaitForFirstInputAsync(_timeout.Token);
+                        waited = _input.TryRead(out read);
+                    }
+                    if (!waited)
+                    {
+                        _receive?.ResumeReceiving();
+                        read = await _input.ReadAsync(_timeout.Token);
+                    }
                 }
                 firstRead = false;
             }
