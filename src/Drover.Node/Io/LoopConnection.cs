@@ -190,7 +190,11 @@ internal sealed class LoopConnection : ConnectionContext, IConnectionIdFeature, 
     }
 
     /// <summary>Wakes a <see cref="WaitForFirstInputAsync"/> (a stop: the listener cancels the pending read first, so the read after it returns at once).</summary>
-    public void WakeFirstInputWait() => _socket.WakeReceiveWait();
+    public void WakeFirstInputWait()
+    {
+        // Once the receive loop runs, the wait on the socket is its own: the cancelled pending read already reaches the door.
+        if (Volatile.Read(ref _receiveLoop) == LoopNotStarted) _socket.WakeReceiveWait();
+    }
 
     private void StartReceiveLoop()
     {
