@@ -62,13 +62,17 @@ public sealed class EventLoopBusyPollTests
         echo.Start();
 
         const int Exchanges = 300;
-        var buffer = new byte[1];
+        var one = new byte[1];
+        // Room for more than the one byte that comes back: a read shorter than its buffer marks the socket drained, so
+        // the next receive waits for epoll's event instead of trying recv at once (which could find the echo already
+        // there when the echo thread is quick, and then the loop would never sleep at all).
+        var buffer = new byte[16];
         async Task<long> SleepsOverExchangesAsync()
         {
             var before = loop.Sleeps;
             for (var i = 0; i < Exchanges; i++)
             {
-                await client.SendAsync(buffer);
+                await client.SendAsync(one);
                 Assert.Equal(1, await client.ReceiveAsync(buffer).AsTask().WaitAsync(TimeSpan.FromSeconds(10)));
             }
             return loop.Sleeps - before;
