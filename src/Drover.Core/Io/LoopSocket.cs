@@ -194,14 +194,26 @@ public sealed class LoopSocket : IConnectedSocket
         }
     }
 
+    private const int CopyToSendMaximum = 4096;
+
     /// <summary>
     /// Sends what the kernel takes now of <paramref name="first"/> then <paramref name="second"/> (one
-    /// writev when both have bytes), without waiting; returns how many bytes that was (0: the send buffer is full).
+    /// syscall when both have bytes), without waiting; returns how many bytes that was (0: the send buffer is full).
     /// </summary>
+    [SkipLocalsInit]
     public unsafe int TrySendNow(ReadOnlySpan<byte> first, ReadOnlySpan<byte> second)
     {
         if (second.IsEmpty) return TrySend(first, out _);
         if (first.IsEmpty) return TrySend(second, out _);
+        if (first.Length + second.Length <= CopyToSendMaximum)
+        {
+            // A response head and a small body: copied together and sent with one send(), which costs
+            // less than gathering them (the copy is tens of nanoseconds; sendmsg's iovec handling more).
+            Span<byte> joined = stackalloc byte[CopyToSendMaximum];
+            first.CopyTo(joined);
+            second.CopyTo(joined[first.Length..]);
+            return TrySend(joined[..(first.Length + second.Length)], out _);
+        }
         var vectors = stackalloc Libc.IoVec[2];
         nint n;
         fixed (byte* a = first)
@@ -213,7 +225,7 @@ public sealed class LoopSocket : IConnectedSocket
             vectors[1].Length = second.Length;
             while (true)
             {
-                n = Libc.Writev(Handle, vectors, 2);
+                n = Libc.SendVectors(Handle, vectors, 2);
                 if (n >= 0) break;
                 var errno = Libc.LastError;
                 if (errno == Libc.EINTR) continue;
@@ -228,7 +240,7 @@ public sealed class LoopSocket : IConnectedSocket
         return sent;
     }
 
-    /// <summary>Sends every segment of <paramref name="data"/> (one writev for up to 16 segments).</summary>
+    /// <summary>Sends every segment of <paramref name="data"/> (one sendmsg for up to 16 segments).</summary>
     public ValueTask SendAsync(in ReadOnlySequence<byte> data, CancellationToken cancellationToken = default)
     {
         if (data.IsSingleSegment) return SendAsync(data.First, cancellationToken);
@@ -241,7 +253,7 @@ public sealed class LoopSocket : IConnectedSocket
         while (!data.IsEmpty)
         {
             var writableSeen = _writable.Events;
-            var sent = TryWritev(data);
+            var sent = TrySendSegments(data);
             if (sent > 0)
             {
                 data = data.Slice(sent);
@@ -261,7 +273,7 @@ public sealed class LoopSocket : IConnectedSocket
         private MemoryHandle _first;
     }
 
-    private unsafe long TryWritev(in ReadOnlySequence<byte> data)
+    private unsafe long TrySendSegments(in ReadOnlySequence<byte> data)
     {
         var vectors = stackalloc Libc.IoVec[MaxVectors];
         var pins = new Pins();
@@ -278,7 +290,7 @@ public sealed class LoopSocket : IConnectedSocket
             }
             while (true)
             {
-                var n = Libc.Writev(Handle, vectors, count);
+                var n = Libc.SendVectors(Handle, vectors, count);
                 if (n >= 0) return n;
                 var errno = Libc.LastError;
                 if (errno == Libc.EINTR) continue;

@@ -419,6 +419,72 @@ public sealed class LoopSocketTests : IDisposable
     }
 
     [Fact]
+    public async Task Small_pieces_sent_now_arrive_in_order_when_the_kernel_takes_only_part_of_them()
+    {
+        // Pieces small enough to be joined into one send(): the peer reads nothing until the socket is full,
+        // so the last sends take part of a pair or nothing, and what the calls counted is what arrives.
+        var (client, server) = await ConnectPairAsync();
+        using var _ = client;
+        using var __ = server;
+        var random = new Random(21);
+        var expected = new MemoryStream();
+        var pairs = 0;
+        while (true)
+        {
+            var first = new byte[random.Next(0, 3000)];
+            var second = new byte[random.Next(1, 4096 - first.Length + 1)];
+            random.NextBytes(first);
+            random.NextBytes(second);
+            var sent = client.TrySendNow(first, second);
+            Assert.InRange(sent, 0, first.Length + second.Length);
+            expected.Write(first, 0, Math.Min(sent, first.Length));
+            if (sent > first.Length) expected.Write(second, 0, sent - first.Length);
+            if (sent == 0) break;
+            pairs++;
+        }
+        Assert.True(pairs > 10, $"only {pairs} pairs before the socket was full");
+
+        var received = new MemoryStream();
+        var chunk = new byte[64 * 1024];
+        while (received.Length < expected.Length) received.Write(chunk, 0, await server.ReceiveAsync(chunk.AsMemory()).AsTask().WaitAsync(Timeout));
+        Assert.True(expected.ToArray().AsSpan().SequenceEqual(received.ToArray()));
+    }
+
+    [Fact]
+    public async Task A_send_of_more_segments_than_one_call_gathers_arrives_whole_and_in_order()
+    {
+        var (client, server) = await ConnectPairAsync();
+        using var _ = client;
+        using var __ = server;
+        // 40 segments (more than the 16 one sendmsg gathers) of uneven sizes, 4 MiB in all: more than the
+        // socket buffers hold, so the send also waits for room part way through.
+        var random = new Random(22);
+        var segments = new List<byte[]>();
+        var total = 0;
+        for (var i = 0; i < 40; i++)
+        {
+            var segment = new byte[i == 39 ? 4 * 1024 * 1024 - total : random.Next(1, 200_000)];
+            random.NextBytes(segment);
+            segments.Add(segment);
+            total += segment.Length;
+        }
+        var sequence = Segment.Sequence(segments);
+        var expected = System.Buffers.BuffersExtensions.ToArray(sequence);
+
+        var sending = client.SendAsync(sequence, CancellationToken.None).AsTask();
+        var received = new MemoryStream();
+        var buffer = new byte[64 * 1024];
+        while (received.Length < expected.Length)
+        {
+            var n = await server.ReceiveAsync(buffer).WaitAsync(Timeout);
+            Assert.NotEqual(0, n);
+            received.Write(buffer, 0, n);
+        }
+        await sending.WaitAsync(Timeout);
+        Assert.True(expected.AsSpan().SequenceEqual(received.ToArray()));
+    }
+
+    [Fact]
     public async Task Splicing_moves_bytes_from_one_socket_through_a_pipe_into_another_in_order()
     {
         var (from, sender) = await ConnectPairAsync();
@@ -542,5 +608,28 @@ public sealed class LoopSocketTests : IDisposable
             n += read;
         }
         return received;
+    }
+
+    /// <summary>A <see cref="System.Buffers.ReadOnlySequence{T}"/> of the given arrays, one segment each.</summary>
+    private sealed class Segment : System.Buffers.ReadOnlySequenceSegment<byte>
+    {
+        private Segment(byte[] bytes, long runningIndex)
+        {
+            Memory = bytes;
+            RunningIndex = runningIndex;
+        }
+
+        public static System.Buffers.ReadOnlySequence<byte> Sequence(IReadOnlyList<byte[]> arrays)
+        {
+            var first = new Segment(arrays[0], 0);
+            var last = first;
+            foreach (var array in arrays.Skip(1))
+            {
+                var next = new Segment(array, last.RunningIndex + last.Memory.Length);
+                last.Next = next;
+                last = next;
+            }
+            return new System.Buffers.ReadOnlySequence<byte>(first, 0, last, last.Memory.Length);
+        }
     }
 }

@@ -68,7 +68,7 @@ internal sealed class FastPathConnection
     // Bodies of at least this many bytes go from the backend's socket to the client's by splice; 0: never.
     private readonly int _spliceMinimum;
     private long _flushed;
-    // A response head rewritten for the client and not yet sent: it goes out with the body's first bytes (one writev).
+    // A response head rewritten for the client and not yet sent: it goes out with the body's first bytes (one syscall).
     private byte[]? _pendingHead;
     private int _pendingHeadLength;
     private byte[]? _headScratch;
