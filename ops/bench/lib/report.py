@@ -78,6 +78,20 @@ def fmt(value, unit):
     return f"{value:g}"
 
 
+def per_round_ratio(samples, scenario, metric, target, other):
+    """The median over rounds of target's figure over other's figure in the same round, or None.
+
+    Targets take turns within each round, so a round's two figures were measured seconds apart and
+    the host's drift between rounds (up to 40% here) cancels out of their ratio; the ratio of the two
+    medians can instead pair a fast round of one target with a slow round of the other."""
+    def by_round(t):
+        return {s["round"]: s["metrics"][metric] for s in samples
+                if s["scenario"] == scenario and s["target"] == t and s["metrics"].get(metric) is not None}
+    mine, theirs = by_round(target), by_round(other)
+    ratios = [mine[r] / theirs[r] for r in sorted(set(mine) & set(theirs)) if theirs[r]]
+    return statistics.median(ratios) if ratios else None
+
+
 def main():
     run_dir = sys.argv[1]
     results_dir = sys.argv[2] if len(sys.argv) > 2 else None
@@ -119,6 +133,10 @@ def main():
                 o = values.get(other)
                 if d is not None and o:
                     ratios[f"drover/{other}"] = d / o
+            if aggregate is statistics.median:
+                paired = per_round_ratio(samples, scenario, source, "drover", "haproxy")
+                if paired is not None:
+                    ratios["drover/haproxy per round"] = paired
             entry["metrics"][metric] = {"label": label, "unit": unit, "better": better,
                                         "median": values, "samples": per_target, "ratios": ratios}
         if scenario == "sticky":
@@ -192,19 +210,22 @@ def main():
     md.append("## Results\n")
     md.append("Medians over the rounds (a \"best round\" row: the lowest). Ratios: Drover's figure divided by the other target's figure from this "
               "same run. For req/s, MiB/s, Gbit/s higher is better (ratio > 1: Drover ahead); for latency and "
-              "memory lower is better (ratio > 1: Drover behind).\n")
-    md.append("| scenario | metric | direct | Drover | HAProxy | nginx | Drover/direct | Drover/HAProxy |")
-    md.append("|---|---|---:|---:|---:|---:|---:|---:|")
+              "memory lower is better (ratio > 1: Drover behind). \"Per round\": the median over rounds of Drover's "
+              "figure over HAProxy's in the same round (the targets take turns within a round, so the host's drift "
+              "between rounds cancels out).\n")
+    md.append("| scenario | metric | direct | Drover | HAProxy | nginx | Drover/direct | Drover/HAProxy | Drover/HAProxy per round |")
+    md.append("|---|---|---:|---:|---:|---:|---:|---:|---:|")
     for scenario, entry in results.items():
         for metric, m in entry["metrics"].items():
             cells = [fmt(m["median"].get(t), m["unit"]) for t, _ in TARGETS]
             r = m["ratios"]
             rd = f"{r['drover/direct']:.2f}" if "drover/direct" in r and m["better"] else "–"
             rh = f"{r['drover/haproxy']:.2f}" if "drover/haproxy" in r and m["better"] else "–"
-            md.append(f"| {entry['title']} | {m['label']} ({m['unit']}) | " + " | ".join(cells) + f" | {rd} | {rh} |")
+            rp = f"{r['drover/haproxy per round']:.2f}" if "drover/haproxy per round" in r and m["better"] else "–"
+            md.append(f"| {entry['title']} | {m['label']} ({m['unit']}) | " + " | ".join(cells) + f" | {rd} | {rh} | {rp} |")
         if entry.get("vs_plain"):
             cells = [f"{entry['vs_plain'][t]:.2f}" if t in entry["vs_plain"] else "–" for t, _ in TARGETS]
-            md.append(f"| {entry['title']} | req/s as a share of the same target's l7-1k (x) | " + " | ".join(cells) + " | – | – |")
+            md.append(f"| {entry['title']} | req/s as a share of the same target's l7-1k (x) | " + " | ".join(cells) + " | – | – | – |")
     md.append("")
     md.append("## How each figure was measured\n")
     for scenario, entry in results.items():
