@@ -148,6 +148,8 @@ def main(argv):
     lines = [
         "# Drover / HAProxy, per-round ratios pooled over runs",
         "",
+        "Made by `ops/bench/pooled.py " + " ".join(sources) + "`.",
+        "",
         "Runs: " + ", ".join(f"`{run_id}` ({meta.get('git_commit', '?')})" for run_id, (meta, _) in sorted(runs.items())) + ".",
         "",
         "Each round's Drover figure over HAProxy's in the same round, pooled over the runs: their geometric "
