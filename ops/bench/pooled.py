@@ -74,13 +74,18 @@ def load(source):
 
 
 def from_results(results, source):
+    """A results JSON keeps each target's samples as a list in round order, with missing rounds left
+    out, so a list is only known to line up with another's rounds when no target lacks a round:
+    a figure where some target's list is shorter than the longest is not used from this source."""
     if "results" not in results or "run_id" not in results:
         die(f"{source}: not a run.sh results JSON (no run_id/results)")
     series = {}
     for scenario, entry in results["results"].items():
         for metric, row in entry.get("metrics", {}).items():
-            for target, values in row.get("samples", {}).items():
-                series[(scenario, metric, target)] = list(values)
+            samples = row.get("samples", {})
+            rounds = max((len(v) for v in samples.values()), default=0)
+            for target, values in samples.items():
+                series[(scenario, metric, target)] = list(values) if len(values) == rounds else None
     return results, series
 
 

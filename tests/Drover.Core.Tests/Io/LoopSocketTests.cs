@@ -95,16 +95,9 @@ public sealed class LoopSocketTests : IDisposable
         await Task.Delay(200);
         Assert.False(sending.IsCompleted); // 8 MiB do not fit the kernel's buffers: the send waits for EPOLLOUT
 
-        var received = new MemoryStream();
-        var buffer = new byte[64 * 1024];
-        while (received.Length < data.Length)
-        {
-            var n = await server.ReceiveAsync(buffer).WaitAsync(Timeout);
-            Assert.NotEqual(0, n);
-            received.Write(buffer, 0, n);
-        }
+        var received = await ReceiveAllAsync(server, data.Length).WaitAsync(Timeout);
         await sending.WaitAsync(Timeout);
-        Assert.True(data.AsSpan().SequenceEqual(received.ToArray()));
+        Assert.True(data.AsSpan().SequenceEqual(received));
     }
 
     [Fact]
@@ -403,10 +396,8 @@ public sealed class LoopSocketTests : IDisposable
         }
         Assert.InRange(expected.Length, 1, 2 * 1024 * 1024 * 64L);
 
-        var received = new MemoryStream();
-        var chunk = new byte[64 * 1024];
-        while (received.Length < expected.Length) received.Write(chunk, 0, await server.ReceiveAsync(chunk.AsMemory()).AsTask().WaitAsync(Timeout));
-        Assert.True(expected.ToArray().AsSpan().SequenceEqual(received.ToArray()));
+        var received = await ReceiveAllAsync(server, (int)expected.Length).WaitAsync(Timeout);
+        Assert.True(expected.ToArray().AsSpan().SequenceEqual(received));
 
         // Reset by the peer: a send fails rather than claiming bytes went out.
         server.LingerState = new LingerOption(true, 0);
@@ -444,10 +435,8 @@ public sealed class LoopSocketTests : IDisposable
         }
         Assert.True(pairs > 10, $"only {pairs} pairs before the socket was full");
 
-        var received = new MemoryStream();
-        var chunk = new byte[64 * 1024];
-        while (received.Length < expected.Length) received.Write(chunk, 0, await server.ReceiveAsync(chunk.AsMemory()).AsTask().WaitAsync(Timeout));
-        Assert.True(expected.ToArray().AsSpan().SequenceEqual(received.ToArray()));
+        var received = await ReceiveAllAsync(server, (int)expected.Length).WaitAsync(Timeout);
+        Assert.True(expected.ToArray().AsSpan().SequenceEqual(received));
     }
 
     [Fact]
@@ -456,14 +445,14 @@ public sealed class LoopSocketTests : IDisposable
         var (client, server) = await ConnectPairAsync();
         using var _ = client;
         using var __ = server;
-        // 40 segments (more than the 16 one sendmsg gathers) of uneven sizes, 4 MiB in all: more than the
-        // socket buffers hold, so the send also waits for room part way through.
+        // 40 segments (more than the 16 one sendmsg gathers) of uneven sizes, at least 4 MiB in all: more than
+        // the socket buffers hold, so the send also waits for room part way through.
         var random = new Random(22);
         var segments = new List<byte[]>();
         var total = 0;
         for (var i = 0; i < 40; i++)
         {
-            var segment = new byte[i == 39 ? 4 * 1024 * 1024 - total : random.Next(1, 200_000)];
+            var segment = new byte[i == 39 ? Math.Max(1, 4 * 1024 * 1024 - total) : random.Next(1, 200_000)];
             random.NextBytes(segment);
             segments.Add(segment);
             total += segment.Length;
@@ -472,16 +461,9 @@ public sealed class LoopSocketTests : IDisposable
         var expected = System.Buffers.BuffersExtensions.ToArray(sequence);
 
         var sending = client.SendAsync(sequence, CancellationToken.None).AsTask();
-        var received = new MemoryStream();
-        var buffer = new byte[64 * 1024];
-        while (received.Length < expected.Length)
-        {
-            var n = await server.ReceiveAsync(buffer).WaitAsync(Timeout);
-            Assert.NotEqual(0, n);
-            received.Write(buffer, 0, n);
-        }
+        var received = await ReceiveAllAsync(server, expected.Length).WaitAsync(Timeout);
         await sending.WaitAsync(Timeout);
-        Assert.True(expected.AsSpan().SequenceEqual(received.ToArray()));
+        Assert.True(expected.AsSpan().SequenceEqual(received));
     }
 
     [Fact]
