@@ -54,7 +54,8 @@ public sealed class PaletteTests(CommandNodeFixture fixture) : IClassFixture<Com
         var console = new TestConsole();
         var run = Drover.Cli.DroverCli.RunAsync([fixture.Cmd.ToString(), "cluster", "tail"], null, console);
         await Eventually.TrueAsync(() => console.Output.Contains($"MemberUp {Self} [lb] up"), TimeSpan.FromSeconds(10), "the tail shows this member up");
-        Assert.Contains($"LeaderChanged {Self}", console.Output);
+        // LeaderChanged is a separate event of the current state and may be written a moment later.
+        await Eventually.TrueAsync(() => console.Output.Contains($"LeaderChanged {Self}"), TimeSpan.FromSeconds(10), "the tail shows this node as leader");
         Assert.False(run.IsCompleted);
 
         Assert.True(console.Interrupt());
