@@ -39,6 +39,13 @@ def die(message):
     sys.exit(2)
 
 
+def parse_json(text, where):
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as e:
+        die(f"{where}: not JSON ({e})")
+
+
 def load(source):
     """(meta, {(scenario, metric, target): [value per round, None where missing]}) of one source."""
     if source.startswith("git:"):
@@ -48,17 +55,19 @@ def load(source):
                                   check=True, capture_output=True, text=True).stdout
         except subprocess.CalledProcessError as e:
             die(f"{source}: {e.stderr.strip() or 'git show failed'}")
-        return from_results(json.loads(text), source)
+        return from_results(parse_json(text, source), source)
     if os.path.isdir(source):
         meta_path, samples_path = os.path.join(source, "meta.json"), os.path.join(source, "samples.jsonl")
         if not os.path.exists(meta_path) or not os.path.exists(samples_path):
             die(f"{source}: no meta.json and samples.jsonl (not a run.sh folder?)")
-        meta = json.load(open(meta_path))
+        meta = parse_json(open(meta_path).read(), meta_path)
         series = {}
-        for line in open(samples_path):
+        for number, line in enumerate(open(samples_path), 1):
             if not line.strip():
                 continue
-            s = json.loads(line)
+            s = parse_json(line, f"{samples_path} line {number}")
+            if not all(k in s for k in ("scenario", "target", "round", "metrics")):
+                die(f"{samples_path} line {number}: not a run.sh sample (needs scenario, target, round, metrics)")
             for metric, value in s["metrics"].items():
                 rounds = series.setdefault((s["scenario"], metric, s["target"]), [])
                 while len(rounds) < s["round"]:
@@ -66,10 +75,7 @@ def load(source):
                 rounds[s["round"] - 1] = value
         return meta, series
     if os.path.isfile(source):
-        try:
-            return from_results(json.load(open(source)), source)
-        except json.JSONDecodeError as e:
-            die(f"{source}: not JSON ({e})")
+        return from_results(parse_json(open(source).read(), source), source)
     die(f"{source}: no such run folder or file")
 
 
@@ -129,7 +135,7 @@ def main(argv):
         die("no complete full run among the sources: " + "; ".join(skipped))
 
     rng = random.Random(20261207)
-    rows = []
+    rows, zeros = [], []
     for scenario, (title, metrics) in SCENARIOS.items():
         for metric, label, unit, better, *derived in metrics:
             if better is None or derived:
@@ -140,6 +146,10 @@ def main(argv):
                 if not mine or not theirs:
                     continue
                 pairs = [(d, h) for d, h in zip(mine, theirs) if d and h]
+                # A figure of 0 (no request served) has no ratio; it is a failed round, so say so below.
+                failed = sum(1 for d, h in zip(mine, theirs) if d == 0 or h == 0)
+                if failed:
+                    zeros.append(f"{title} {label}: {failed} round(s) of {meta.get('run_id', '?')} with a figure of 0")
                 if pairs:
                     used += 1
                     logs.extend(math.log(d / h) for d, h in pairs)
@@ -169,6 +179,8 @@ def main(argv):
         lines.append(f"| {title} | {metric} | {better} | {used} | {n} | {mean:.3f} | {low:.3f} - {high:.3f} | {median:.3f} | {ahead}/{n} |")
     if skipped:
         lines += ["", "Left out: " + "; ".join(skipped) + "."]
+    if zeros:
+        lines += ["", "Rounds with a figure of 0, not pooled (a failed round, see that run's Warnings): " + "; ".join(zeros) + "."]
     text = "\n".join(lines) + "\n"
     if md_path:
         with open(md_path, "w") as f:
