@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.TestKit;
 using Akka.TestKit.Xunit2;
 using Drover.Core.Balancing;
 using Drover.Core.Configuration;
@@ -10,10 +11,17 @@ using Drover.Node.Pools;
 
 namespace Drover.Node.Tests.Pools;
 
-/// <summary>The pool actor's rules, driven by messages and a clock the test moves (no sleeping).</summary>
+/// <summary>
+/// The pool actor's rules, driven by messages and a clock the test moves (no sleeping). Its timers run on
+/// Akka's virtual <see cref="TestScheduler"/>: they fire only when a test advances it.
+/// </summary>
 public sealed class PoolActorSpec : TestKit
 {
     private TimeSpan _now = TimeSpan.FromHours(1);
+
+    public PoolActorSpec() : base("akka.scheduler.implementation = \"Akka.TestKit.TestScheduler, Akka.TestKit\"") { }
+
+    private TestScheduler Scheduler => (TestScheduler)Sys.Scheduler;
 
     private (PoolHandle Handle, Backend[] Backends, IActorRef Actor) Start(Func<PoolConfig, PoolConfig>? configure = null, params int[] weights)
     {
@@ -163,6 +171,24 @@ public sealed class PoolActorSpec : TestKit
     }
 
     [Fact]
+    public void An_ejection_timer_that_fires_before_the_deadline_waits_out_the_rest_instead_of_leaving_it_to_the_next_tick()
+    {
+        var (handle, backends, actor) = Start(weights: [1, 1, 1]);
+        Fail(handle, backends[0], 5);
+        AwaitCondition(() => Candidates(handle).Length == 2);
+
+        // The ejection timer arrives 2 ms before the deadline on the pool's clock, as Akka's scheduler can under load.
+        _now += TimeSpan.FromSeconds(10) - TimeSpan.FromMilliseconds(2);
+        Scheduler.Advance(TimeSpan.FromSeconds(10));
+        Assert.Equal("ejected", State(actor).Backends[0].Health);
+
+        // The deadline passes: the ejection ends 2 ms later, not at the next 1 s tick.
+        _now += TimeSpan.FromMilliseconds(2);
+        EventFilter.Info(contains: "backend a ejected -> up: ejection of 10s ended").ExpectOne(() => Scheduler.Advance(TimeSpan.FromMilliseconds(2)));
+        Assert.Equal(["a", "b", "c"], Candidates(handle));
+    }
+
+    [Fact]
     public void Max_ejected_keeps_half_the_pool_and_never_ejects_the_last_usable_backend()
     {
         var (handle, backends, actor) = Start(weights: [1, 1]);
@@ -218,13 +244,15 @@ public sealed class PoolActorSpec : TestKit
         actor.Tell(new PoolProtocol.SetAdminState("a", AdminState.Drain));
         Assert.True(ExpectMsg<PoolProtocol.AdminStateResult>().Ok);
         Assert.Equal(["b"], Candidates(handle));
-        ExpectNoMsg(TimeSpan.FromMilliseconds(300));
+        Scheduler.Advance(TimeSpan.FromMilliseconds(300)); // three drain checks, each finding the request in flight
+        ExpectNoMsg(TimeSpan.FromMilliseconds(100));
         var draining = State(actor).Backends[0];
         Assert.Equal(("drain", false), (draining.Admin, draining.Drained));
 
         EventFilter.Info(contains: "backend a drain complete").ExpectOne(() =>
         {
             backends[0].OnEnd();
+            Scheduler.Advance(TimeSpan.FromMilliseconds(100)); // the next drain check
             Assert.Equal("a", ExpectMsg<PoolProtocol.BackendDrained>(TimeSpan.FromSeconds(3)).BackendId);
         });
         Assert.True(State(actor).Backends[0].Drained);
