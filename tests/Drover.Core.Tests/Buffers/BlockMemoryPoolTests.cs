@@ -60,21 +60,38 @@ public class BlockMemoryPoolTests
     {
         using var pool = new BlockMemoryPool(64, 16);
         var blocks = Enumerable.Range(0, 10).Select(_ => pool.RentBlock()).ToList();
-        var returner = new Thread(() => blocks.ForEach(block => block.Dispose()));
-        returner.Start();
-        returner.Join();
-        Assert.Equal(10, pool.Retained);
-        // Another thread can take those the returning thread did not keep for itself, without allocating.
-        var taken = new List<BlockMemoryPool.Block>();
-        var renter = new Thread(() =>
+        // The returning thread stays alive to the end: the blocks it keeps stop counting once it has ended
+        // and a GC (another test's, in parallel) has collected its cache.
+        using var returned = new ManualResetEventSlim();
+        using var finish = new ManualResetEventSlim();
+        var returner = new Thread(() =>
         {
-            for (var i = 0; i < 6; i++) taken.Add(pool.RentBlock());
+            blocks.ForEach(block => block.Dispose());
+            returned.Set();
+            finish.Wait();
         });
-        renter.Start();
-        renter.Join();
-        Assert.Equal(10, pool.Allocated);
-        Assert.Equal(4, pool.Retained);
-        Assert.All(taken, block => Assert.Contains(block, blocks));
+        returner.Start();
+        try
+        {
+            Assert.True(returned.Wait(TimeSpan.FromSeconds(10)));
+            Assert.Equal(10, pool.Retained);
+            // Another thread can take those the returning thread did not keep for itself, without allocating.
+            var taken = new List<BlockMemoryPool.Block>();
+            var renter = new Thread(() =>
+            {
+                for (var i = 0; i < 6; i++) taken.Add(pool.RentBlock());
+            });
+            renter.Start();
+            renter.Join();
+            Assert.Equal(10, pool.Allocated);
+            Assert.Equal(4, pool.Retained);
+            Assert.All(taken, block => Assert.Contains(block, blocks));
+        }
+        finally
+        {
+            finish.Set();
+            returner.Join();
+        }
     }
 
     [Fact]
