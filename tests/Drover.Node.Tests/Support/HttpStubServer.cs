@@ -47,7 +47,7 @@ public sealed class HttpStubServer : IAsyncDisposable
 
     public int Accepted => Volatile.Read(ref _accepted);
 
-    /// <summary>The most requests it was serving at one moment (from head received to answer sent).</summary>
+    /// <summary>The most requests it was serving at one moment (from head received until the bytes that complete its answer are sent).</summary>
     public int MaxConcurrent => Volatile.Read(ref _maxConcurrent);
 
     /// <summary>Connections the client closed while a request was waiting for its answer.</summary>
@@ -56,7 +56,7 @@ public sealed class HttpStubServer : IAsyncDisposable
     /// <summary>Every request head received, in order, e.g. "GET /healthz HTTP/1.1\r\nHost: ...".</summary>
     public IReadOnlyList<string> Heads => _heads.ToArray();
 
-    /// <summary>Stopwatch timestamps from each head received to its answer sent.</summary>
+    /// <summary>Stopwatch timestamps from each head received to the sending of the bytes that complete its answer.</summary>
     public IReadOnlyList<(long Start, long End)> Served => _served.ToArray();
 
     private async Task AcceptLoop()
@@ -93,6 +93,7 @@ public sealed class HttpStubServer : IAsyncDisposable
                 received.Remove(0, end + 4);
                 var start = Stopwatch.GetTimestamp();
                 var now = Interlocked.Increment(ref _concurrent);
+                var inFlight = true;
                 try
                 {
                     int max;
@@ -113,15 +114,19 @@ public sealed class HttpStubServer : IAsyncDisposable
                     }
 
                     if (_delay > TimeSpan.Zero) await Task.Delay(_delay, _stop.Token);
-                    var head = $"HTTP/1.1 {_status} Stub\r\nContent-Length: {_body.Length}\r\nContent-Type: text/plain\r\n"
-                        + (_keepAlive ? "" : "Connection: close\r\n") + "\r\n";
-                    await s.SendAsync(Encoding.ASCII.GetBytes(head), SocketFlags.None, _stop.Token);
-                    await s.SendAsync(_body, SocketFlags.None, _stop.Token);
+                    var head = Encoding.ASCII.GetBytes($"HTTP/1.1 {_status} Stub\r\nContent-Length: {_body.Length}\r\nContent-Type: text/plain\r\n"
+                        + (_keepAlive ? "" : "Connection: close\r\n") + "\r\n");
+                    if (_body.Length > 0) await s.SendAsync(head, SocketFlags.None, _stop.Token);
+                    // The request is over before the bytes that complete its answer go out: the client may send its
+                    // next one as soon as they arrive, before this continuation runs (a race that CI lost once).
                     _served.Enqueue((start, Stopwatch.GetTimestamp()));
+                    Interlocked.Decrement(ref _concurrent);
+                    inFlight = false;
+                    await s.SendAsync(_body.Length > 0 ? _body : head, SocketFlags.None, _stop.Token);
                 }
                 finally
                 {
-                    Interlocked.Decrement(ref _concurrent);
+                    if (inFlight) Interlocked.Decrement(ref _concurrent);
                 }
                 if (!_keepAlive)
                 {
