@@ -118,7 +118,7 @@ public sealed class HttpStubServer : IAsyncDisposable
                         + (_keepAlive ? "" : "Connection: close\r\n") + "\r\n");
                     if (_body.Length > 0) await s.SendAsync(head, SocketFlags.None, _stop.Token);
                     // The request is over before the bytes that complete its answer go out: the client may send its
-                    // next one as soon as they arrive, before this continuation runs (a race that CI lost once).
+                    // next one as soon as they arrive, before this continuation runs (a loaded run of the suite lost that race once).
                     _served.Enqueue((start, Stopwatch.GetTimestamp()));
                     Interlocked.Decrement(ref _concurrent);
                     inFlight = false;
